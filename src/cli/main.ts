@@ -1,0 +1,72 @@
+/**
+ * The `rbench` command line: argument parsing and error presentation only. Each command lives in
+ * `src/cli/commands/<name>.ts` and imports its implementation lazily, so `rbench eval` loads neither
+ * the model runtimes nor the experiment machinery.
+ */
+import yargs from 'yargs';
+import type { Argv } from 'yargs';
+import { UsageError } from '../errors.js';
+import { evalCommand } from './commands/eval.js';
+import { datasetsCommand } from './commands/datasets.js';
+import { modelsCommand } from './commands/models.js';
+import { runCommand } from './commands/run.js';
+import { benchCommand } from './commands/bench.js';
+
+/** A command module: yargs' builder plus a handler that returns the exit code. */
+export interface RbenchCommand {
+  command: string | string[];
+  describe: string;
+  builder: (y: Argv) => Argv;
+  handler: (argv: Record<string, unknown>) => Promise<number | void>;
+}
+
+const COMMANDS: RbenchCommand[] = [runCommand, evalCommand, datasetsCommand, modelsCommand, benchCommand];
+
+export async function main(args: string[]): Promise<number> {
+  const verbose = args.includes('--verbose');
+  let exitCode = 0;
+  let failure: unknown;
+  let parser = yargs(args)
+    .scriptName('rbench')
+    .strict()
+    .recommendCommands()
+    .demandCommand(1, 'Name a command: run, eval, report, compare, gate, datasets, models or bench (see `rbench --help`).')
+    .option('verbose', { type: 'boolean', describe: 'print stack traces and debug details on errors', global: true })
+    .help()
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((msg, err) => {
+      // yargs calls this for parse errors (msg) and for errors thrown by handlers (err).
+      failure = err ?? new UsageError(`${msg} See \`rbench --help\`.`);
+      throw failure;
+    });
+  for (const c of COMMANDS) {
+    parser = parser.command(c.command, c.describe, c.builder, async (argv) => {
+      const code = await c.handler(argv as Record<string, unknown>);
+      exitCode = typeof code === 'number' ? code : 0;
+    });
+  }
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    return reportError(failure ?? e, verbose);
+  }
+  return exitCode;
+}
+
+/** Prints an error the way the interface promises: one paragraph, exit 2 for bad input, no stack trace unless --verbose. */
+export function reportError(e: unknown, verbose: boolean): number {
+  if (e instanceof UsageError) {
+    process.stderr.write(`rbench: ${e.message}\n`);
+    if (verbose && e.stack) process.stderr.write(`${e.stack}\n`);
+    return e.exitCode;
+  }
+  const withCode = e as { exitCode?: unknown; message?: unknown; stack?: unknown };
+  if (typeof withCode?.exitCode === 'number') {
+    process.stderr.write(`rbench: ${String(withCode.message)}\n`);
+    return withCode.exitCode;
+  }
+  process.stderr.write(`rbench: internal error: ${e instanceof Error ? e.message : String(e)}. This is a bug in rbench; rerun with --verbose and report the output.\n`);
+  if (verbose && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+  return 3;
+}
