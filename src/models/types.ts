@@ -53,6 +53,8 @@ export interface RerankStats {
   serverInferenceMs?: number;
   /** Server-reported queue time in ms (TEI `x-queue-time`). */
   serverQueueMs?: number;
+  /** Server-reported tokenization time in ms (TEI `x-tokenization-time`), summed over requests. */
+  serverTokenizationMs?: number;
   requests?: number;
   retries?: number;
   /** LLM backends: tokens used. */
