@@ -42,6 +42,38 @@ export interface ReadWarning {
   message: string;
   /** A few example lines or ids. */
   examples?: string[];
+  /**
+   * `error`: a defect that stops loading (reported this way only when validating, which collects them all);
+   * `warning`: a defect that was worked around (kept first duplicate, dangling judgment);
+   * `info`: a fact worth knowing that is normal for the format (queries of other splits). Absent = `warning`.
+   */
+  severity?: 'error' | 'warning' | 'info';
+}
+
+/** Sizes of a loaded collection, for results.json's `datasets` block and `rbench datasets stats`. */
+export interface DatasetCounts {
+  /** Documents in the corpus (after dropping repeated ids). */
+  docs: number;
+  /** Queries of this split: those in the queries file that have at least one judgment in the split. */
+  queries: number;
+  /** Queries in the queries file (all splits). */
+  queriesInFile: number;
+  /** Distinct query ids in the split's judgments (including any missing from the queries file). */
+  judgedQueries: number;
+  /** Judged queries with at least one judgment of grade > 0. */
+  queriesWithRelevant: number;
+  /** Judgment rows of the split. */
+  qrels: number;
+  /** Distinct judged document ids. */
+  judgedDocs: number;
+}
+
+/** One input file and the SHA-256 of its bytes as stored (compressed bytes for a .gz file). */
+export interface DatasetFile {
+  role: 'corpus' | 'queries' | 'qrels';
+  path: string;
+  bytes: number;
+  sha256: string;
 }
 
 /** A loaded test collection. */
@@ -55,6 +87,12 @@ export interface Dataset {
   queries: Query[];
   qrels: Qrels;
   warnings: ReadWarning[];
+  /** Input format the collection was read from. */
+  format?: 'beir' | 'csv';
+  /** Content hash: SHA-256 over `role<TAB>sha256-of-file<LF>` for the corpus, queries and qrels files, in that order. */
+  sha256?: string;
+  counts?: DatasetCounts;
+  files?: DatasetFile[];
 }
 
 /** The text a model reads for a document: BEIR's `title + " " + text`. */

@@ -1,12 +1,235 @@
+/**
+ * `rbench datasets list|validate|stats|fetch`: dataset discovery, checks and download.
+ *
+ * - `list`: every dataset the registry resolves by name (bundled, fetched, shared), with its splits and,
+ *   when the files are small, line counts.
+ * - `validate <name|path> [--split S]`: reads everything, collecting every defect instead of stopping at
+ *   the first. Exit 0 when there is no error and no warning (infos such as "queries of other splits" are
+ *   normal), 1 when defects were found, 2 when the input cannot be read at all (missing member, not gzip…).
+ * - `stats <name|path> [--split S]`: sizes, grade histogram, document/query lengths, judgments per query.
+ * - `fetch <beir-name> [--base-url URL] [--sha256 H | --md5 H] [--force]`: download into the cache.
+ * `--format json` prints one JSON object instead of the text report.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Argv } from 'yargs';
 import type { RbenchCommand } from '../main.js';
-import { UsageError } from '../../errors.js';
+import type { ReadWarning } from '../../data/types.js';
 
-// Placeholder: replaced by the issue that implements `rbench datasets`.
+type Format = 'table' | 'json';
+
+interface DatasetsArgs {
+  action: 'list' | 'validate' | 'stats' | 'fetch';
+  target?: string;
+  split?: string;
+  format: Format;
+  cache?: string;
+  'base-url'?: string;
+  md5?: string;
+  sha256?: string;
+  force?: boolean;
+}
+
 export const datasetsCommand: RbenchCommand = {
-  command: 'datasets',
-  describe: '(not yet implemented)',
-  builder: (y) => y,
-  handler: async () => {
-    throw new UsageError('`rbench datasets` is not implemented yet.');
-  },
+  command: 'datasets <action> [target]',
+  describe: 'list, validate, describe or download datasets',
+  builder: (y: Argv) =>
+    y
+      .positional('action', { choices: ['list', 'validate', 'stats', 'fetch'] as const, describe: 'what to do', demandOption: true })
+      .positional('target', { type: 'string', describe: 'dataset name or folder (validate, stats); BEIR dataset name (fetch)' })
+      .option('split', { type: 'string', describe: 'judgment split (validate, stats)', default: 'test' })
+      .option('format', { choices: ['table', 'json'] as const, default: 'table' as const, describe: 'output format' })
+      .option('cache', { type: 'string', describe: 'cache folder (fetched datasets are in <cache>/datasets); default $RBENCH_CACHE or .rbench-cache' })
+      .option('base-url', { type: 'string', describe: 'fetch: where <name>.zip is served (default $RBENCH_BEIR_BASE_URL or BEIR\'s public URL)' })
+      .option('md5', { type: 'string', describe: 'fetch: expected MD5 of the archive' })
+      .option('sha256', { type: 'string', describe: 'fetch: expected SHA-256 of the archive' })
+      .option('force', { type: 'boolean', describe: 'fetch: download again even if present' })
+      .conflicts('md5', 'sha256')
+      .example('rbench datasets list', '')
+      .example('rbench datasets validate ../shared/datasets/scifact/beir --split test', '')
+      .example('rbench datasets fetch nfcorpus', ''),
+  handler: async (argv) => runDatasets(argv as unknown as DatasetsArgs),
 };
+
+async function runDatasets(a: DatasetsArgs): Promise<number> {
+  const { UsageError } = await import('../../errors.js');
+  const needTarget = (): string => {
+    if (!a.target) throw new UsageError(`\`rbench datasets ${a.action}\` needs a dataset: a name (see \`rbench datasets list\`) or a folder.`);
+    return a.target;
+  };
+  switch (a.action) {
+    case 'list':
+      return list(a);
+    case 'validate':
+      return validate(needTarget(), a);
+    case 'stats':
+      return stats(needTarget(), a);
+    case 'fetch':
+      return fetchCmd(needTarget(), a);
+  }
+}
+
+const out = (s: string): void => {
+  process.stdout.write(`${s}\n`);
+};
+
+/** Left-aligned text table; numbers right-aligned. */
+function table(rows: (string | number)[][]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, String(c).length)));
+  return rows
+    .map((r) => r.map((c, i) => (typeof c === 'number' ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  ').trimEnd())
+    .join('\n');
+}
+
+function shortPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel.length < p.length ? rel || '.' : p;
+}
+
+function fmtNum(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toFixed(2);
+}
+
+async function list(a: DatasetsArgs): Promise<number> {
+  const { listDatasets, cheapCounts } = await import('../../data/datasets.js');
+  const infos = listDatasets({ cacheDir: a.cache });
+  const rows = [];
+  for (const info of infos) {
+    let counts: Awaited<ReturnType<typeof cheapCounts>>;
+    try {
+      counts = await cheapCounts(info);
+    } catch {
+      counts = undefined;
+    }
+    rows.push({ ...info, counts });
+  }
+  if (a.format === 'json') {
+    out(JSON.stringify({ datasets: rows }, null, 2));
+    return 0;
+  }
+  if (rows.length === 0) {
+    out('No datasets found. Fetch one (`rbench datasets fetch scifact`) or give a BEIR folder as `path:` in the config.');
+    return 0;
+  }
+  const body: (string | number)[][] = [['name', 'source', 'format', 'docs', 'queries', 'qrels rows by split', 'path']];
+  for (const r of rows) {
+    const qrels = r.counts ? Object.entries(r.counts.qrels).map(([s, n]) => `${s}: ${n}`).join(', ') : r.splits.join(', ');
+    body.push([r.name, r.source, r.format, r.counts ? r.counts.docs : '-', r.counts ? r.counts.queries : '-', qrels || '-', shortPath(r.path)]);
+  }
+  out(table(body));
+  out('(docs, queries and qrels are non-blank line counts, shown for files under 64 MiB; `rbench datasets stats NAME` gives exact figures)');
+  return 0;
+}
+
+function printFindings(title: string, mark: string, ws: ReadWarning[], root: string): void {
+  if (ws.length === 0) return;
+  out(`${title}:`);
+  for (const w of ws) {
+    out(`  ${mark} ${path.relative(root, w.file) || w.file}: ${w.message}`);
+    if (w.examples?.length) out(`      e.g. ${w.examples.join('; ')}`);
+  }
+}
+
+async function validate(target: string, a: DatasetsArgs): Promise<number> {
+  const { loadDataset } = await import('../../data/datasets.js');
+  const { validationReport, formatGrades } = await import('../../data/validate.js');
+  const ds = await loadDataset(spec(target, a), { cacheDir: a.cache, mode: 'collect', keepMetadata: false });
+  const report = validationReport(ds);
+  const code = report.clean ? 0 : 1;
+  if (a.format === 'json') {
+    out(JSON.stringify({ dataset: ds.name, split: ds.split, path: ds.path, sha256: ds.sha256, counts: ds.counts, ...report, exitCode: code }, null, 2));
+    return code;
+  }
+  const c = ds.counts!;
+  out(`${ds.name} (split ${ds.split}, ${ds.format}) at ${shortPath(ds.path)}`);
+  out(`  ${c.docs} documents; ${c.queries} queries in the split (of ${c.queriesInFile} in the queries file); ${c.judgedQueries} judged queries, ${c.queriesWithRelevant} with a relevant document; ${c.qrels} judgments over ${c.judgedDocs} documents`);
+  out(`  grades: ${formatGrades(report.grades) || 'none'}`);
+  out(`  sha256 ${ds.sha256}`);
+  printFindings(`errors (lines skipped; loading for a run stops at the first)`, 'x', report.errors, ds.path);
+  printFindings('warnings (worked around, but worth fixing)', '!', report.warnings, ds.path);
+  printFindings('notes (normal for this kind of data)', 'i', report.infos, ds.path);
+  out(
+    report.clean
+      ? 'verdict: clean (no errors, no warnings)'
+      : `verdict: ${report.errors.length} kinds of error, ${report.warnings.length} kinds of warning (exit 1)`,
+  );
+  return code;
+}
+
+/** A name, or a folder when the target has a slash, starts with a dot or exists here. */
+function spec(target: string, a: DatasetsArgs): { name?: string; path?: string; split: string } {
+  const isPath = target.includes('/') || target.includes(path.sep) || target.startsWith('.') || existsSync(target);
+  return isPath ? { path: target, split: a.split ?? 'test' } : { name: target, split: a.split ?? 'test' };
+}
+
+async function stats(target: string, a: DatasetsArgs): Promise<number> {
+  const { loadDataset } = await import('../../data/datasets.js');
+  const { datasetStats, formatGrades } = await import('../../data/validate.js');
+  const ds = await loadDataset(spec(target, a), { cacheDir: a.cache, keepMetadata: false });
+  const s = datasetStats(ds);
+  if (a.format === 'json') {
+    out(JSON.stringify(s, null, 2));
+    return 0;
+  }
+  const dist = (d: { mean: number; median: number; min: number; max: number }): string => `mean ${fmtNum(d.mean)}, median ${fmtNum(d.median)}, min ${d.min}, max ${d.max}`;
+  out(`${s.name} (split ${s.split}) at ${shortPath(s.path)}`);
+  out(
+    table([
+      ['documents', String(s.docs)],
+      ['queries in the split', String(s.queries)],
+      ['queries in the queries file', String(s.queriesInFile)],
+      ['judged queries', String(s.judgedQueries)],
+      ['queries with a relevant document', String(s.queriesWithRelevant)],
+      ['judgments (qrels rows)', String(s.qrels)],
+      ['judged documents', String(s.judgedDocs)],
+      ['grades', formatGrades(s.grades)],
+      ['document length, words', dist(s.docWords)],
+      ['query length, words', dist(s.queryWords)],
+      ['judgments per query', dist(s.judgmentsPerQuery)],
+      ['relevant per query', dist(s.relevantPerQuery)],
+      ['sha256', s.sha256 ?? '-'],
+    ]),
+  );
+  const notable = ds.warnings.filter((w) => w.severity !== 'info');
+  if (notable.length > 0) out(`${notable.length} kinds of warning: run \`rbench datasets validate\` for details.`);
+  return 0;
+}
+
+async function fetchCmd(name: string, a: DatasetsArgs): Promise<number> {
+  const { fetchBeirDataset } = await import('../../data/fetch.js');
+  const tty = process.stderr.isTTY === true;
+  let lastShown = -1;
+  const res = await fetchBeirDataset(name, {
+    baseUrl: a['base-url'],
+    md5: a.md5,
+    sha256: a.sha256,
+    force: a.force,
+    cacheDir: a.cache,
+    log: (line) => out(line),
+    onProgress: tty
+      ? (bytes, total) => {
+          const pct = total ? Math.floor((100 * bytes) / total) : -1;
+          if (pct !== lastShown) {
+            lastShown = pct;
+            process.stderr.write(`\r${(bytes / 1048576).toFixed(1)} MiB${total ? ` of ${(total / 1048576).toFixed(1)} MiB (${pct}%)` : ''}   `);
+          }
+        }
+      : undefined,
+  });
+  if (tty) process.stderr.write('\n');
+  if (a.format === 'json') {
+    out(JSON.stringify(res, null, 2));
+    return 0;
+  }
+  if (res.alreadyPresent) {
+    out(`${name} is already in ${shortPath(res.folder)} (fetched ${res.record.fetchedAt} from ${res.record.url}); --force downloads it again.`);
+    return 0;
+  }
+  const how = { sha256: 'sha256 as given', md5: 'md5 as given', 'published-md5': 'md5 published by BEIR', unverified: 'NOT verified', 'already-present': '' }[res.verified];
+  out(`${name}: ${res.record.bytes} bytes, ${how}; installed in ${shortPath(res.folder)}`);
+  out(`  sha256 ${res.record.sha256}  md5 ${res.record.md5}`);
+  if (res.beirFolders.length === 1 && res.beirFolders[0] === '.') out(`  use it as \`- name: ${name}\` in a config, or \`rbench datasets stats ${name}\``);
+  else out(`  it holds ${res.beirFolders.length} BEIR folders: use \`- path: ${shortPath(path.join(res.folder, res.beirFolders[0]))}\` (and the others) in a config`);
+  return 0;
+}
