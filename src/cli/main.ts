@@ -28,6 +28,8 @@ export async function main(args: string[]): Promise<number> {
   let failure: unknown;
   let parser = yargs(args)
     .scriptName('rbench')
+    // `--no-cache` is a flag of its own (INTERFACE.md), not the negation of `--cache DIR`.
+    .parserConfiguration({ 'boolean-negation': false })
     .strict()
     .recommendCommands()
     .demandCommand(1, 'Name a command: run, eval, report, compare, gate, datasets, models or bench (see `rbench --help`).')

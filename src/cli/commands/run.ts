@@ -1,12 +1,27 @@
 import type { RbenchCommand } from '../main.js';
-import { UsageError } from '../../errors.js';
 
-// Placeholder: replaced by the issue that implements `rbench run`.
 export const runCommand: RbenchCommand = {
-  command: 'run',
-  describe: '(not yet implemented)',
-  builder: (y) => y,
-  handler: async () => {
-    throw new UsageError('`rbench run` is not implemented yet.');
+  command: 'run <config>',
+  describe: 'run an experiment sweep (datasets x retrievers x candidates x rerankers x batch sizes) and write results.json, results.csv and TREC runs',
+  builder: (y) =>
+    y
+      .positional('config', { type: 'string', describe: 'experiment config (YAML or JSON), e.g. configs/quickstart.yaml', demandOption: true })
+      .option('out', { type: 'string', describe: 'output folder (default reports/<experiment name>)' })
+      .option('cache', { type: 'string', describe: 'cache folder (default .rbench-cache or $RBENCH_CACHE)' })
+      .option('resume', { type: 'boolean', default: false, describe: 'reuse everything a previous (possibly killed) run of this config committed, timings included' })
+      .option('no-cache', { type: 'boolean', default: false, describe: 'neither read nor write the cache (everything is recomputed)' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'no progress output, only the summary' })
+      .option('offline', { type: 'boolean', default: false, describe: 'refuse anything that would use the network (remote rerank/embedding/LLM endpoints)' }),
+  handler: async (argv) => {
+    const { runCommandImpl } = await import('../../experiment/cli.js');
+    return runCommandImpl({
+      config: String(argv.config),
+      out: argv.out as string | undefined,
+      cache: argv.cache as string | undefined,
+      resume: Boolean(argv.resume),
+      noCache: Boolean(argv['no-cache']),
+      quiet: Boolean(argv.quiet),
+      offline: Boolean(argv.offline),
+    });
   },
 };

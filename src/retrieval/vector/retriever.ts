@@ -2,6 +2,8 @@ import type { Doc, Query, ScoredDoc } from '../../data/types.js';
 import { docText } from '../../data/types.js';
 import type { Embedder } from '../../models/types.js';
 import type { Retriever, SearchOptions } from '../types.js';
+import { ExactIndex } from './exact.js';
+import { annRecall } from './hnsw.js';
 import type { VectorIndex } from './index-types.js';
 
 export interface VectorRetrieverOptions {
@@ -22,6 +24,8 @@ export interface VectorRetrieverOptions {
 export class VectorRetriever implements Retriever {
   readonly description: Record<string, unknown>;
   private readonly batchSize: number;
+  /** Exact search over the same vectors, kept beside an approximate index to measure its recall. */
+  private groundTruth: ExactIndex | undefined;
 
   constructor(private readonly opts: VectorRetrieverOptions) {
     this.batchSize = opts.batchSize ?? 64;
@@ -54,6 +58,30 @@ export class VectorRetriever implements Retriever {
     }
     await flush();
     await this.opts.index.build(ids, vectors);
+    if (this.opts.index.kind !== 'exact') {
+      this.groundTruth = new ExactIndex();
+      await this.groundTruth.build(ids, vectors);
+    }
+  }
+
+  /**
+   * Recall@k of the approximate index's top-k against exact search over the same vectors, averaged over
+   * the queries (1 for an exact index). The "approximate similarity" loss, made visible.
+   */
+  async annRecall(queries: Query[], k: number): Promise<number> {
+    if (!this.groundTruth) return 1;
+    const truth = new Map<string, ScoredDoc[]>();
+    const approx = new Map<string, ScoredDoc[]>();
+    const embedder = this.embedderFor();
+    for (let s = 0; s < queries.length; s += this.batchSize) {
+      const batch = queries.slice(s, s + this.batchSize);
+      const vecs = await embedder.embedQueries(batch.map((q) => q.text));
+      batch.forEach((q, i) => {
+        truth.set(q.id, this.groundTruth!.search(vecs[i]!, k));
+        approx.set(q.id, this.opts.index.search(vecs[i]!, k));
+      });
+    }
+    return annRecall(truth, approx, k);
   }
 
   private embedderFor(opts?: SearchOptions): Embedder {

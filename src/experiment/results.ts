@@ -1,0 +1,131 @@
+/**
+ * results.json (versioned schema, INTERFACE.md), results.csv (the same rows flattened) and the TREC runs.
+ * Files are written atomically (temporary file, then rename) so a crash never leaves half a results file.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Papa from 'papaparse';
+import type { ModelIdentity } from '../models/types.js';
+import type { Environment } from './environment.js';
+import type { LatencyStats } from './timing.js';
+
+export const SCHEMA_VERSION = 1;
+
+export interface StageLatency {
+  retrieve: LatencyStats;
+  rerank: LatencyStats | null;
+  total: LatencyStats;
+}
+
+export interface ResultRow {
+  /** `<dataset>/<retriever>/k<candidates>/<reranker>[/b<batch>]`. */
+  id: string;
+  dataset: string;
+  retriever: Record<string, unknown> & { name: string; type: string };
+  candidates: number;
+  /** null for the first stage alone. */
+  reranker: (ModelIdentity & { label: string; interpolate: number | null }) | null;
+  batchSize: number | null;
+  /** Quality over all evaluated queries; null for architecture stand-ins (random weights: quality means nothing). */
+  metrics: Record<string, number> | null;
+  perQuery: Record<string, Record<string, number>> | null;
+  /** The same candidates before reranking (the comparison a reranker must win). */
+  firstStage: Record<string, number> | null;
+  /** Recall of the k candidates: the best any reranker can do with them. */
+  candidateRecall: number;
+  /** What the LLM receives: the final top-N documents, averaged over queries. */
+  context: { topN: number; meanDocs: number; meanWords: number; meanTokensEstimate: number };
+  /** Recall@k of an HNSW retriever's candidates against exact search with the same embeddings. */
+  annRecall?: number;
+  latencyMs: StageLatency | null;
+  throughput: { queriesPerSec: number; pairsPerSec: number | null } | null;
+  /** Reranker failures (unparsable LLM answers etc.), tokens used, server-side timings. */
+  rerankStats?: Record<string, number>;
+  /** TREC run of this configuration's final ranking, relative to the results folder. */
+  run: string | null;
+}
+
+export interface DatasetSummary {
+  name: string;
+  path: string;
+  split: string;
+  docs: number;
+  queries: number;
+  evaluatedQueries: number;
+  qrels: number;
+  sha256: string;
+  warnings: string[];
+}
+
+export interface ResultsFile {
+  schemaVersion: number;
+  experiment: string;
+  createdAt: string;
+  durationSec: number;
+  environment: Environment;
+  config: unknown;
+  conventions: Record<string, string>;
+  datasets: DatasetSummary[];
+  work: Record<string, number>;
+  results: ResultRow[];
+}
+
+/** The conventions every results file states (CONVENTIONS.md: say how the numbers were computed). */
+export function conventions(evaluation: { complete: boolean; relLevel: number; judgedOnly: boolean }): Record<string, string> {
+  return {
+    metrics: 'trec_eval 10.0 semantics: ranking by score descending, ties by document id descending (UTF-8 bytes); linear gain nDCG; map@k divides by R; P@k divides by k; mrr@k = recip_rank on the top k',
+    queries: evaluation.complete
+      ? 'every judged query counts (trec_eval -c); a query without results scores 0'
+      : 'queries present in both qrels and run (trec_eval default)',
+    relevance: `a document is relevant when its grade >= ${evaluation.relLevel}; negative grades are unjudged${evaluation.judgedOnly ? '; unjudged documents removed before scoring (-J)' : ''}`,
+    reranking: 'pointwise scores of (query, title + " " + text); shallower candidate counts are prefixes of the deepest first-stage list; reranker ties broken by document id; candidates never get injected positives',
+    truncation: 'cross-encoders truncate the document only; the query is kept whole',
+    latency: 'timing pass separate from quality: sampled queries, warm-up excluded, repeated, no cache; per query, sequential (one query at a time)',
+    contextTokens: 'meanTokensEstimate = characters / 4 (rule of thumb for BPE tokenizers), reported with words',
+  };
+}
+
+export function writeAtomic(file: string, data: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
+}
+
+export function writeResultsJson(file: string, results: ResultsFile): void {
+  writeAtomic(file, `${JSON.stringify(results, null, 1)}\n`);
+}
+
+/** Flattens rows: one column per metric, first-stage metric and latency figure. */
+export function resultsCsv(results: ResultsFile): string {
+  const metricNames = [...new Set(results.results.flatMap((r) => Object.keys(r.metrics ?? r.firstStage ?? {})))];
+  const rows = results.results.map((r) => {
+    const row: Record<string, string | number | null> = {
+      id: r.id,
+      dataset: r.dataset,
+      retriever: r.retriever.name,
+      retriever_type: r.retriever.type,
+      candidates: r.candidates,
+      reranker: r.reranker?.label ?? 'none',
+      reranker_weights: r.reranker?.weights ?? '',
+      interpolate: r.reranker?.interpolate ?? '',
+      batch_size: r.batchSize,
+    };
+    for (const m of metricNames) row[m] = r.metrics?.[m] ?? null;
+    for (const m of metricNames) row[`first_stage_${m}`] = r.firstStage?.[m] ?? null;
+    row.candidate_recall = r.candidateRecall;
+    row.ann_recall = r.annRecall ?? null;
+    row.context_top_n = r.context.topN;
+    row.context_mean_words = r.context.meanWords;
+    row.context_mean_tokens_estimate = r.context.meanTokensEstimate;
+    for (const stage of ['retrieve', 'rerank', 'total'] as const) {
+      const s = r.latencyMs?.[stage] ?? null;
+      for (const k of ['p50', 'p95', 'p99', 'mean'] as const) row[`${stage}_ms_${k}`] = s ? s[k] : null;
+    }
+    row.queries_per_sec = r.throughput?.queriesPerSec ?? null;
+    row.pairs_per_sec = r.throughput?.pairsPerSec ?? null;
+    row.run = r.run;
+    return row;
+  });
+  return `${Papa.unparse(rows, { newline: '\n' })}\n`;
+}

@@ -1,0 +1,119 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseConfig } from '../../src/experiment/config.js';
+import { UsageError } from '../../src/errors.js';
+
+const MINIMAL = `name: t
+datasets:
+  - name: tech-qa
+retrievers:
+  - type: bm25
+candidates: [5, 10]
+`;
+
+function errorOf(text: string, file = 'exp.yaml'): UsageError {
+  try {
+    parseConfig(text, file);
+  } catch (e) {
+    if (e instanceof UsageError) return e;
+    throw e;
+  }
+  throw new Error('expected a UsageError');
+}
+
+describe('experiment config', () => {
+  it('fills documented defaults', () => {
+    const x = parseConfig(MINIMAL, 'exp.yaml');
+    expect(x.config.rerankers).toEqual(['none']);
+    expect(x.config.topN).toBe(5);
+    expect(x.config.evaluation).toEqual({ complete: true, relLevel: 1, judgedOnly: false });
+    expect(x.retrievers).toHaveLength(1);
+    expect(x.retrievers[0]).toMatchObject({ name: 'bm25', type: 'bm25', engine: 'lucene', k1: 0.9, b: 0.4, fields: 'flat' });
+  });
+
+  it('names the file, line and key path of an unknown key, with the allowed keys', () => {
+    const e = errorOf(MINIMAL.replace('  - type: bm25', '  - type: bm25\n    kl: 1.2'));
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toContain('exp.yaml:6');
+    expect(e.message).toContain('retrievers[0].kl');
+    expect(e.message).toContain('unknown key "kl"');
+    expect(e.message).toMatch(/k1/); // the allowed keys are listed
+  });
+
+  it('names the key of a wrong type', () => {
+    const e = errorOf(MINIMAL.replace('candidates: [5, 10]', 'candidates: [5, ten]'));
+    expect(e.message).toContain('candidates[1]');
+    expect(e.message).toContain('exp.yaml:6');
+    expect(e.message).toMatch(/expected number/);
+  });
+
+  it('rejects an unknown model alias with the allowed values', () => {
+    const e = errorOf(`${MINIMAL}rerankers: [none, minilmm]\n`);
+    expect(e.message).toContain('rerankers[1]');
+    expect(e.message).toContain('unknown reranker "minilmm"');
+    expect(e.message).toMatch(/minilm, .*bge-base/);
+  });
+
+  it('rejects an embedder used as a reranker', () => {
+    const e = errorOf(`${MINIMAL}rerankers: [glove-sif]\n`);
+    expect(e.message).toMatch(/"glove-sif" is an embedder, not a reranker/);
+  });
+
+  it('rejects enum values outside the allowed set', () => {
+    const e = errorOf(MINIMAL.replace('  - type: bm25', '  - type: bm25\n    engine: lucen'));
+    expect(e.message).toContain('retrievers[0].engine');
+    expect(e.message).toMatch(/lucene.*wink/);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const e = errorOf('name: t\ndatasets: [\n  - x\n');
+    expect(e.message).toMatch(/exp\.yaml:\d+: invalid YAML/);
+  });
+
+  it('reads JSON configs and gives line numbers for them too', () => {
+    const e = errorOf('{\n  "name": "t",\n  "datasets": [{"name": "tech-qa"}],\n  "retrievers": [{"type": "bm25"}],\n  "candidates": [5],\n  "topN": 0\n}', 'exp.json');
+    expect(e.message).toContain('exp.json:6');
+    expect(e.message).toContain('topN');
+  });
+
+  it('checks hybrid references and sweep keys', () => {
+    const hybrid = `${MINIMAL}  - type: hybrid\n    of: [bm25, dense]\n`.replace('candidates: [5, 10]\n', '') + 'candidates: [5]\n';
+    expect(errorOf(hybrid).message).toMatch(/hybrid part "dense" is not the name of a retriever/);
+    const sweep = MINIMAL.replace('  - type: bm25', '  - type: bm25\n    sweep: { efSearch: [10, 20] }');
+    expect(errorOf(sweep).message).toMatch(/cannot sweep "efSearch" for a bm25 retriever.*Sweepable: k1, b/);
+  });
+
+  it('expands sweeps into named variants and interpolation weights into reranker variants', () => {
+    const x = parseConfig(
+      `${MINIMAL.replace('  - type: bm25', '  - type: bm25\n    sweep: { k1: [0.9, 1.2] }')}rerankers:\n  - none\n  - model: glove-maxsim\n    interpolate: { weight: [0.2, 0.5] }\n`,
+      'exp.yaml',
+    );
+    expect(x.retrievers.map((r) => r.name)).toEqual(['bm25@k1=0.9', 'bm25@k1=1.2']);
+    expect(x.retrievers.map((r) => (r as { k1: number }).k1)).toEqual([0.9, 1.2]);
+    expect(x.rerankers.map((r) => [r.name, r.modelKey, r.interpolateWeight])).toEqual([
+      ['none', null, null],
+      ['glove-maxsim+interp0.2', 'glove-maxsim', 0.2],
+      ['glove-maxsim+interp0.5', 'glove-maxsim', 0.5],
+    ]);
+  });
+
+  it('refuses an API key written into the config instead of an environment variable name', () => {
+    const e = errorOf(`${MINIMAL}rerankers:\n  - model: https://rerank.example/v1\n    backend: http\n    apiKeyEnv: "sk-live 123"\n`);
+    expect(e.message).toContain('rerankers[0].apiKeyEnv');
+    expect(e.message).toMatch(/NAME of an environment variable/);
+  });
+
+  it('loads every shipped config in configs/', () => {
+    const dir = path.resolve('configs');
+    const files = fs.readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f));
+    expect(files).toEqual(expect.arrayContaining(['quickstart.yaml', 'beir-scifact.yaml', 'full-sweep.yaml']));
+    for (const f of files) expect(() => loadConfig(path.join(dir, f))).not.toThrow();
+  });
+
+  it('says so when the config file is missing', () => {
+    const missing = path.join(os.tmpdir(), 'rbench-no-such-config.yaml');
+    expect(() => loadConfig(missing)).toThrow(/config file not found.*configs\/quickstart\.yaml/);
+  });
+});
