@@ -30,8 +30,8 @@ async function resolvePerCorpus(spec: ModelSpec, dataset: Dataset, ctx: Componen
   if (!alias?.perCorpus) return spec;
   const { buildGloveModels } = await import('../models/glove/build.js');
   const corpusId = (dataset.sha256 ?? '').slice(0, 12) || dataset.name;
-  ctx.progress.log(`${dataset.name}: building GloVe models for this corpus (once; cached in ${ctx.modelsDir})`);
-  const built = await buildGloveModels({ corpus: dataset.corpus, corpusId, modelsDir: ctx.modelsDir });
+  const built = await buildGloveModels({ corpus: dataset.corpus, corpusId, modelsDir: ctx.modelsDir, log: (m) => ctx.progress.log(m) });
+  if (built.built) ctx.progress.log(`${dataset.name}: built GloVe models ${built.embedderId} and ${built.rerankerId}`);
   const extra = alias.kind === 'embedder' ? { pooling: alias.pooling, normalize: alias.normalize } : { scores: 'logit' };
   return { ...extra, ...spec, model: alias.kind === 'embedder' ? built.embedderId : built.rerankerId };
 }
@@ -68,7 +68,7 @@ export class Components {
   private async build(v: RetrieverVariant): Promise<Retriever> {
     const { progress } = this.ctx;
     if (v.type === 'bm25') {
-      const r = createBm25Retriever({ engine: v.engine, k1: v.k1, b: v.b, fields: v.fields, analyzer: v.analyzer });
+      const r = createBm25Retriever({ engine: v.engine, k1: v.k1, b: v.b, fields: v.fields, analyzer: v.analyzer, fieldWeights: v.fieldWeights, norms: v.norms });
       const t = Date.now();
       await r.index(this.dataset.corpus);
       progress.log(`${this.dataset.name}: indexed ${this.dataset.corpus.length} documents for ${v.name} in ${((Date.now() - t) / 1000).toFixed(1)} s`);

@@ -61,7 +61,11 @@ const bm25Schema = z.strictObject({
   k1: z.number().nonnegative().default(0.9),
   b: z.number().min(0).max(1).default(0.4),
   fields: z.enum(['flat', 'multifield']).default('flat'),
+  /** Multifield: weight of each field's score (Anserini's default 1.0 / 1.0). */
+  fieldWeights: z.strictObject({ title: z.number().nonnegative().optional(), text: z.number().nonnegative().optional() }).optional(),
   analyzer: z.enum(['english', 'simple']).default('english'),
+  /** Document lengths as Lucene stores them (one-byte norms, the default, reproduces Anserini) or exact. */
+  norms: z.enum(['lucene', 'exact']).optional(),
   sweep: sweepSchema,
 });
 
@@ -373,10 +377,8 @@ function expand(config: Config, file: string, fail: (m: string, p: PropertyKey[]
     }
     const obj: RerankerObject = typeof r === 'string' ? { model: r } : r;
     if (obj.backend !== 'http' && obj.backend !== 'llm' && obj.url === undefined) checkModelName(obj.model, 'reranker', configDir, fail, typeof r === 'string' ? p : [...p, 'model']);
-    const name = obj.name ?? obj.model.replace(/^https?:\/\//, '').replace(/[^A-Za-z0-9._-]+/g, '-');
-    if (rrNames.has(name)) fail(`two rerankers are both named "${name}".`, p, 'Give each one a distinct `name`.');
-    rrNames.add(name);
-    const { interpolate, name: _n, candidates, batchSizes, retrievers: only, latency, ...spec } = obj;
+    const defaultName = obj.model.replace(/^https?:\/\//, '').replace(/[^A-Za-z0-9._-]+/g, '-');
+    const { interpolate, name: given, candidates, batchSizes, retrievers: only, latency, ...spec } = obj;
     if (only) {
       only.forEach((ref, j) => {
         if (!variants.some((v) => v.name === ref || v.base === ref)) fail(`"${ref}" is not the name of a retriever.`, [...p, 'retrievers', j], `Names: ${[...new Set(variants.map((v) => v.name))].join(', ')}.`);
@@ -384,18 +386,21 @@ function expand(config: Config, file: string, fail: (m: string, p: PropertyKey[]
     }
     const base = {
       spec: { ...spec },
-      modelKey: name,
+      // Variants that differ only in interpolation share one model and one scoring pass.
+      modelKey: JSON.stringify(spec, Object.keys(spec).sort()),
       candidates: candidates ?? config.candidates,
       batchSizes: batchSizes ?? config.batchSizes,
       retrievers: only ? variants.filter((v) => only.includes(v.name) || only.includes(v.base)).map((v) => v.name) : null,
       latency: latency ?? null,
     };
-    if (!interpolate) {
-      rerankers.push({ ...base, name, interpolateWeight: null });
-      return;
+    const weights = interpolate ? (Array.isArray(interpolate.weight) ? interpolate.weight : [interpolate.weight]) : [null];
+    for (const w of weights) {
+      const name =
+        w === null ? (given ?? defaultName) : weights.length === 1 && given ? given : `${given ?? `${defaultName}+interp`}@w=${w}`;
+      if (rrNames.has(name)) fail(`two rerankers are both named "${name}".`, p, 'Give each one a distinct `name`.');
+      rrNames.add(name);
+      rerankers.push({ ...base, name, interpolateWeight: w });
     }
-    const weights = Array.isArray(interpolate.weight) ? interpolate.weight : [interpolate.weight];
-    for (const w of weights) rerankers.push({ ...base, name: `${name}+interp${w}`, interpolateWeight: w });
   });
   if (config.topN > Math.max(...config.candidates)) {
     fail(`topN (${config.topN}) is larger than the deepest candidate count (${Math.max(...config.candidates)}).`, ['topN'], 'The LLM can only receive documents that were retrieved.');

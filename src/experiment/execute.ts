@@ -258,18 +258,20 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
 
         // 2. Reranker scores: each (query, candidate) pair once per model.
         const scoreTables = new Map<string, Map<string, Map<string, number>>>();
-        const modelsSeen = new Set<string>();
-        for (const rv of x.rerankers) {
-          if (!rv.spec || !rv.modelKey || modelsSeen.has(rv.modelKey)) continue;
-          modelsSeen.add(rv.modelKey);
-          const reranker = await components.reranker(rv);
+        const byModel = new Map<string, RerankerVariant[]>();
+        for (const rv of x.rerankers) if (rv.modelKey) byModel.set(rv.modelKey, [...(byModel.get(rv.modelKey) ?? []), rv]);
+        for (const [modelKey, group] of byModel) {
+          const reranker = await components.reranker(group[0]!);
+          const modelName = group[0]!.spec!.model;
           if (reranker.identity.weights === 'random') {
-            progress.log(`${label}: ${rv.modelKey} has ${STAND_IN_NOTE}; skipping its quality pass`);
+            progress.log(`${label}: ${modelName} has ${STAND_IN_NOTE}; skipping its quality pass`);
             continue;
           }
-          const depth = Math.max(...rv.candidates);
-          const applies = new Map([...firstStage].filter(([name]) => !rv.retrievers || rv.retrievers.includes(name)));
-          scoreTables.set(rv.modelKey, await scoreCandidates(reranker, queries, applies, depth, docsById, store, progress, `${label}: rerank with ${rv.modelKey}`, work));
+          // The union of what the model's variants need: deepest candidates, every retriever any applies to.
+          const depth = Math.max(...group.flatMap((rv) => rv.candidates));
+          const all = group.some((rv) => rv.retrievers === null);
+          const applies = new Map([...firstStage].filter(([name]) => all || group.some((rv) => rv.retrievers!.includes(name))));
+          scoreTables.set(modelKey, await scoreCandidates(reranker, queries, applies, depth, docsById, store, progress, `${label}: rerank with ${modelName}`, work));
         }
 
         // 3. Quality of every configuration, derived from the shared work.

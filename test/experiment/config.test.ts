@@ -94,8 +94,8 @@ describe('experiment config', () => {
     expect(x.retrievers.map((r) => (r as { k1: number }).k1)).toEqual([0.9, 1.2]);
     expect(x.rerankers.map((r) => [r.name, r.modelKey, r.interpolateWeight])).toEqual([
       ['none', null, null],
-      ['glove-maxsim+interp0.2', 'glove-maxsim', 0.2],
-      ['glove-maxsim+interp0.5', 'glove-maxsim', 0.5],
+      ['glove-maxsim+interp@w=0.2', '{"model":"glove-maxsim"}', 0.2],
+      ['glove-maxsim+interp@w=0.5', '{"model":"glove-maxsim"}', 0.5],
     ]);
   });
 
