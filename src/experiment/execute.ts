@@ -171,8 +171,7 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
   if (opts.resume && opts.noCache) throw new UsageError('--resume needs the cache; it cannot be combined with --no-cache.');
 
   const outDir = path.resolve(opts.outDir ?? path.join('reports', config.name));
-  const tmpCache = opts.noCache ? fs.mkdtempSync(path.join(os.tmpdir(), 'rbench-nocache-')) : undefined;
-  const store = new Store(tmpCache ?? cacheDir(opts.cache));
+  const store = opts.noCache ? Store.temporary() : new Store(cacheDir(opts.cache));
   const threads = config.latency.threads ?? (os.availableParallelism?.() ?? os.cpus().length);
   const environment = captureEnvironment(threads);
   const mdir = modelsDir(opts.cache);
@@ -365,7 +364,6 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
   } finally {
     progress.stop();
     store.close();
-    if (tmpCache) fs.rmSync(tmpCache, { recursive: true, force: true });
   }
 
   const results: ResultsFile = {

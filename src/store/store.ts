@@ -9,6 +9,7 @@
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -27,7 +28,15 @@ export class Store {
   readonly file: string;
   private readonly stmts: ReturnType<Store['prepare']>;
 
-  constructor(dir: string) {
+  /** A throw-away store in a new temporary folder, deleted by `close()` (for --no-cache and benchmarks). */
+  static temporary(): Store {
+    return new Store(fs.mkdtempSync(path.join(os.tmpdir(), 'rbench-nocache-')), true);
+  }
+
+  constructor(
+    readonly dir: string,
+    private readonly temporaryDir = false,
+  ) {
     fs.mkdirSync(dir, { recursive: true });
     this.file = path.join(dir, 'rbench.sqlite');
     try {
@@ -122,5 +131,6 @@ export class Store {
 
   close(): void {
     if (this.db.open) this.db.close();
+    if (this.temporaryDir) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
