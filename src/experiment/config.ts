@@ -7,6 +7,7 @@ import path from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { canonicalJson } from '../canonical.js';
 import { datasetSpecSchema } from '../data/datasets.js';
 import { MODEL_ALIASES, findAlias } from '../models/aliases.js';
 
@@ -387,7 +388,7 @@ function expand(config: Config, file: string, fail: (m: string, p: PropertyKey[]
     const base = {
       spec: { ...spec },
       // Variants that differ only in interpolation share one model and one scoring pass.
-      modelKey: JSON.stringify(spec, Object.keys(spec).sort()),
+      modelKey: canonicalJson(spec),
       candidates: candidates ?? config.candidates,
       batchSizes: batchSizes ?? config.batchSizes,
       retrievers: only ? variants.filter((v) => only.includes(v.name) || only.includes(v.base)).map((v) => v.name) : null,

@@ -17,6 +17,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { canonicalJson } from '../canonical.js';
 import { sortTrec } from '../data/order.js';
 import type { Dataset, Qrels, Query, Run, ScoredDoc } from '../data/types.js';
 import { docText } from '../data/types.js';
@@ -228,7 +229,7 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
       });
       for (const w of ds.warnings) if (w.severity !== 'info') progress.notice(`${label}: ${w.message}`);
       // The experiment key covers everything that changes numbers: config, data, code version.
-      const expKey = sha256Hex(JSON.stringify({ config, dataset: dsKey, rbench: environment.rbench, schema: 1 })).slice(0, 24);
+      const expKey = sha256Hex(canonicalJson({ config, dataset: dsKey, rbench: environment.rbench, schema: 1 })).slice(0, 24);
 
       const components = new Components({ store, progress, modelsDir: mdir, threads }, ds, x.retrievers, deepest);
       try {
@@ -236,7 +237,7 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
         const firstStage = new Map<string, Run>();
         for (const v of x.retrievers) {
           const retriever = await components.retriever(v);
-          const desc = JSON.stringify({ ...retriever.description, params: retrieverRecord(v), model: await modelIdentityOf(components, v) });
+          const desc = canonicalJson({ ...retriever.description, params: retrieverRecord(v), model: await modelIdentityOf(components, v) });
           const unitKey = `retrieval:${dsKey}:${sha256Hex(desc)}:${deepest}`;
           let run: Run | undefined;
           const cached = store.getUnit<[string, [string, number][]][]>(unitKey);

@@ -1,11 +1,18 @@
+import { canonicalJson } from '../canonical.js';
 import type { Store } from '../store/store.js';
 import { sha256Hex } from '../store/store.js';
 import type { Embedder, ModelIdentity } from './types.js';
 
-/** Stable key for a model identity: everything that changes the vectors, hashed. */
+/**
+ * Stable key for a model identity: everything that changes the outputs, hashed. The name the user wrote
+ * (alias or path) and the thread count are left out: neither changes a vector or a score (the backends
+ * test that scores are bit-identical across thread counts), so they must not invalidate the cache.
+ */
 export function identityKey(identity: ModelIdentity): string {
-  const { name: _name, ...rest } = identity;
-  return sha256Hex(JSON.stringify(rest, Object.keys(rest).sort())).slice(0, 32);
+  const { name: _name, settings, ...rest } = identity;
+  const { threads: _threads, ...kept } = settings ?? {};
+  const canonical = { ...rest, settings: kept };
+  return sha256Hex(canonicalJson(canonical)).slice(0, 32);
 }
 
 export interface CacheStats {
