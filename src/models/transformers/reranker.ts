@@ -65,13 +65,16 @@ export class TransformersReranker implements Reranker {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
     const { maxLength, truncation } = this.settings;
     const queryTokens = this.encoder.tokens(query);
-    for (let start = 0; start < documents.length; start += batchSize) {
+    const encoded = documents.map((d) => this.encoder.encodePair(queryTokens, d, maxLength, truncation));
+    // Batches are formed in order of encoded length (stable), so each batch pads to a similar length; scores
+    // are pointwise and bit-identical across batch compositions, so only the cost changes, as in
+    // sentence-transformers' encode(). Results are scattered back to input order.
+    const order = encoded.map((_, i) => i).sort((a, b) => encoded[a]!.ids.length - encoded[b]!.ids.length || a - b);
+    for (let start = 0; start < order.length; start += batchSize) {
       opts.signal?.throwIfAborted();
-      const end = Math.min(documents.length, start + batchSize);
-      const encoded: Encoded[] = [];
-      for (let i = start; i < end; i++) encoded.push(this.encoder.encodePair(queryTokens, documents[i], maxLength, truncation));
-      const logits = await this.run(encoded);
-      for (let i = 0; i < logits.length; i++) out[start + i] = this.transform(logits[i]);
+      const idx = order.slice(start, start + batchSize);
+      const logits = await this.run(idx.map((i) => encoded[i]!));
+      idx.forEach((i, j) => (out[i] = this.transform(logits[j]!)));
     }
     return out;
   }
