@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { findAlias } from '../models/aliases.js';
 import { CachedEmbedder } from '../models/embedding-cache.js';
 import { createEmbedder, createReranker, type ModelContext, type ModelSpec } from '../models/registry.js';
-import type { Embedder, Reranker } from '../models/types.js';
+import type { Embedder, ModelIdentity, Reranker, RerankStats } from '../models/types.js';
 import { createBm25Retriever } from '../retrieval/bm25/index.js';
 import { HybridRetriever } from '../retrieval/fusion.js';
 import type { Retriever } from '../retrieval/types.js';
@@ -24,9 +24,23 @@ export interface ComponentContext extends ModelContext {
   progress: Progress;
 }
 
-/** The model spec to load for a possibly per-corpus alias (GloVe models are built for each corpus). */
+/**
+ * The model spec to load, building the project's own models on first use: GloVe models per corpus, and the
+ * tiny models and architecture stand-ins once per models folder (`rbench models build` does the same ahead
+ * of time). Hub models are never downloaded here: a missing one is an error that names `rbench models fetch`.
+ */
 async function resolvePerCorpus(spec: ModelSpec, dataset: Dataset, ctx: ComponentContext): Promise<ModelSpec> {
   const alias = findAlias(spec.model);
+  if (alias?.built && !alias.perCorpus && spec.backend === undefined) {
+    const { findBuiltSpec, builtModelDir, isUpToDate, buildModel } = await import('../models/build/index.js');
+    const built = findBuiltSpec(alias.alias);
+    if (built && !isUpToDate(built, builtModelDir(built, ctx.modelsDir))) {
+      ctx.progress.log(`building ${alias.alias} (${alias.description}) into ${ctx.modelsDir}, once`);
+      const r = buildModel(built, { modelsDir: ctx.modelsDir, log: (m) => ctx.progress.log(`  ${m}`) });
+      ctx.progress.log(`built ${alias.alias} in ${r.seconds.toFixed(1)} s (${(r.bytes / 2 ** 20).toFixed(0)} MB)`);
+    }
+    return spec;
+  }
   if (!alias?.perCorpus) return spec;
   const { buildGloveModels } = await import('../models/glove/build.js');
   const corpusId = (dataset.sha256 ?? '').slice(0, 12) || dataset.name;
@@ -40,6 +54,9 @@ export class Components {
   private readonly retrievers = new Map<string, Promise<Retriever>>();
   private readonly embedders = new Map<string, Promise<{ raw: Embedder; cached: CachedEmbedder }>>();
   private readonly rerankers = new Map<string, Promise<Reranker>>();
+  /** Identity and statistics of every reranker loaded so far, kept after the model is released. */
+  private readonly identities = new Map<string, ModelIdentity>();
+  private readonly rerankStats = new Map<string, RerankStats>();
   private readonly hnswRecall = new Map<string, number>();
 
   constructor(
@@ -128,13 +145,57 @@ export class Components {
     let r = this.rerankers.get(v.modelKey);
     if (!r) {
       const spec = v.spec as ModelSpec;
+      const key = v.modelKey;
       r = (async () => {
         const resolved = await resolvePerCorpus(spec, this.dataset, this.ctx);
-        return createReranker({ ...resolved, threads: resolved.threads ?? this.ctx.threads }, this.ctx);
+        const model = await createReranker({ ...resolved, threads: resolved.threads ?? this.ctx.threads }, this.ctx);
+        this.identities.set(key, model.identity);
+        return model;
       })();
       this.rerankers.set(v.modelKey, r);
     }
     return r;
+  }
+
+  /**
+   * Releases a reranker's model (its ORT session and weights) once a stage is done with it, so that models
+   * are held one at a time: a sweep over bge-large, bge-base and MiniLM needs the memory of the largest,
+   * not of all three. Its identity and statistics stay available.
+   */
+  async release(v: RerankerVariant): Promise<void> {
+    const r = v.modelKey ? this.rerankers.get(v.modelKey) : undefined;
+    if (!r || !v.modelKey) return;
+    this.rerankers.delete(v.modelKey);
+    const model = await r;
+    const stats = model.stats?.();
+    if (stats) this.rerankStats.set(v.modelKey, { ...stats });
+    await model.dispose();
+  }
+
+  /** The identity of a variant's model (loading and releasing it if it was never loaded). */
+  async identity(v: RerankerVariant): Promise<ModelIdentity> {
+    const known = v.modelKey ? this.identities.get(v.modelKey) : undefined;
+    if (known) return known;
+    const model = await this.reranker(v);
+    await this.release(v);
+    return model.identity;
+  }
+
+  /** Statistics a remote or LLM reranker reported (requests, retries, tokens, failures), if any. */
+  stats(v: RerankerVariant): RerankStats | undefined {
+    return v.modelKey ? this.rerankStats.get(v.modelKey) : undefined;
+  }
+
+  /**
+   * Whether a variant's model is an architecture stand-in (random weights: cost only), known from the alias
+   * table without loading it; undefined when only loading the model can tell.
+   */
+  isStandIn(v: RerankerVariant): boolean | undefined {
+    if (!v.spec) return false;
+    const known = v.modelKey ? this.identities.get(v.modelKey) : undefined;
+    if (known) return known.weights === 'random';
+    const alias = findAlias(v.spec.model);
+    return alias ? alias.weights === 'random' : undefined;
   }
 
   setAnnRecall(name: string, recall: number): void {

@@ -260,18 +260,24 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
         const scoreTables = new Map<string, Map<string, Map<string, number>>>();
         const byModel = new Map<string, RerankerVariant[]>();
         for (const rv of x.rerankers) if (rv.modelKey) byModel.set(rv.modelKey, [...(byModel.get(rv.modelKey) ?? []), rv]);
+        const standIns = new Set<string>();
         for (const [modelKey, group] of byModel) {
-          const reranker = await components.reranker(group[0]!);
-          const modelName = group[0]!.spec!.model;
-          if (reranker.identity.weights === 'random') {
-            progress.log(`${label}: ${modelName} has ${STAND_IN_NOTE}; skipping its quality pass`);
-            continue;
+          const rv0 = group[0]!;
+          const modelName = rv0.spec!.model;
+          if (components.isStandIn(rv0) === true) standIns.add(modelKey);
+          else {
+            const reranker = await components.reranker(rv0);
+            if (reranker.identity.weights === 'random') standIns.add(modelKey);
+            else {
+              // The union of what the model's variants need: deepest candidates, every retriever any applies to.
+              const depth = Math.max(...group.flatMap((rv) => rv.candidates));
+              const all = group.some((rv) => rv.retrievers === null);
+              const applies = new Map([...firstStage].filter(([name]) => all || group.some((rv) => rv.retrievers!.includes(name))));
+              scoreTables.set(modelKey, await scoreCandidates(reranker, queries, applies, depth, docsById, store, progress, `${label}: rerank with ${modelName}`, work));
+            }
+            await components.release(rv0);
           }
-          // The union of what the model's variants need: deepest candidates, every retriever any applies to.
-          const depth = Math.max(...group.flatMap((rv) => rv.candidates));
-          const all = group.some((rv) => rv.retrievers === null);
-          const applies = new Map([...firstStage].filter(([name]) => all || group.some((rv) => rv.retrievers!.includes(name))));
-          scoreTables.set(modelKey, await scoreCandidates(reranker, queries, applies, depth, docsById, store, progress, `${label}: rerank with ${modelName}`, work));
+          if (standIns.has(modelKey)) progress.log(`${label}: ${modelName} has ${STAND_IN_NOTE}; no quality pass`);
         }
 
         // 3. Quality of every configuration, derived from the shared work.
@@ -295,8 +301,7 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
           for (const rv of x.rerankers) {
             if (rv.retrievers && !rv.retrievers.includes(v.name)) continue;
             const ks = [...new Set(rv.candidates)].sort((a, b) => a - b);
-            const reranker = rv.spec ? await components.reranker(rv) : null;
-            const standIn = reranker?.identity.weights === 'random';
+            const standIn = rv.modelKey !== null && standIns.has(rv.modelKey);
             for (const k of ks) {
               const fs1 = firstStageQuality(v, k);
               const cands = prefixRun(base, k, queries);
@@ -332,7 +337,7 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
                   dataset: label,
                   retriever: retrieverRecord(v),
                   candidates: k,
-                  reranker: reranker ? { ...reranker.identity, label: rv.name, interpolate: rv.interpolateWeight } : null,
+                  reranker: null, // filled in below, once the model's identity is known
                   batchSize: b,
                   metrics,
                   perQuery,
@@ -344,8 +349,6 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
                   throughput: null,
                   run: runRel,
                 };
-                const stats = reranker?.stats?.();
-                if (stats && Object.keys(stats).length > 0) row.rerankStats = stats as Record<string, number>;
                 rows.push(row);
                 group.push(row);
               }
@@ -357,6 +360,16 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
         // 5. Timing pass: sampled queries, no cache, warm-up, repetitions.
         if (!config.latency.skip) {
           await timingPass(x, queries, timingTargets, components, store, expKey, label, docsById, opts.resume ?? false, progress, work);
+        }
+        // Model identities (and what remote models reported) for every reranked row.
+        for (const t of timingTargets) {
+          if (!t.rv.spec) continue;
+          const identity = await components.identity(t.rv);
+          const stats = components.stats(t.rv);
+          for (const row of t.rows) {
+            row.reranker = { ...identity, label: t.rv.name, interpolate: t.rv.interpolateWeight };
+            if (stats && Object.keys(stats).length > 0) row.rerankStats = stats as Record<string, number>;
+          }
         }
       } finally {
         await components.dispose();
@@ -503,7 +516,11 @@ async function timingPass(
     }
   }
   const task = progress.task(`${label}: timing pass`, blocks.size);
-  for (const [key, blk] of blocks) {
+  // One model in memory at a time: blocks grouped by model, each model released after its last block.
+  const ordered = [...blocks].sort(([, a], [, b]) => (a.rv.modelKey ?? '').localeCompare(b.rv.modelKey ?? ''));
+  const lastOfModel = new Map<string, string>();
+  for (const [key, blk] of ordered) if (blk.rv.modelKey) lastOfModel.set(blk.rv.modelKey, key);
+  for (const [key, blk] of ordered) {
     const unitKey = `timing:${expKey}:${key}`;
     let unit = resume ? store.getUnit<TimingUnit>(unitKey) : undefined;
     if (unit) work.timingBlocksResumed++;
@@ -517,6 +534,7 @@ async function timingPass(
       row.latencyMs = unit.latency;
       row.throughput = unit.throughput;
     }
+    if (blk.rv.modelKey && lastOfModel.get(blk.rv.modelKey) === key) await components.release(blk.rv);
     task.tick();
   }
   task.done();
