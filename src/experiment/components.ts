@@ -198,6 +198,18 @@ export class Components {
     return alias ? alias.weights === 'random' : undefined;
   }
 
+  /** Embeddings computed and served from the cache so far, over every embedder of this dataset. */
+  async embeddingCounts(): Promise<{ computed: number; fromCache: number }> {
+    let computed = 0;
+    let fromCache = 0;
+    for (const e of this.embedders.values()) {
+      const { cached } = await e;
+      computed += cached.stats.misses;
+      fromCache += cached.stats.hits;
+    }
+    return { computed, fromCache };
+  }
+
   setAnnRecall(name: string, recall: number): void {
     this.hnswRecall.set(name, recall);
   }

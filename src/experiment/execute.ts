@@ -361,6 +361,9 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
         if (!config.latency.skip) {
           await timingPass(x, queries, timingTargets, components, store, expKey, label, docsById, opts.resume ?? false, progress, work);
         }
+        const emb = await components.embeddingCounts();
+        work.embeddingsComputed += emb.computed;
+        work.embeddingsFromCache += emb.fromCache;
         // Model identities (and what remote models reported) for every reranked row.
         for (const t of timingTargets) {
           if (!t.rv.spec) continue;

@@ -157,6 +157,8 @@ describe('crash and resume', () => {
     expect(committedAtKill).toBeLessThan(resumed.work.rerankPairsNeeded); // ...and some were not
     expect(resumed.work.rerankPairsFromCache).toBe(resumed.work.rerankPairsNeeded);
     expect(resumed.work.retrievalPassesComputed).toBe(0);
+    expect(resumed.work.embeddingsComputed).toBe(0);
+    expect(resumed.work.embeddingsFromCache).toBeGreaterThan(0);
     expect(resumed.work.timingBlocksResumed).toBeGreaterThan(0);
     // One timing block per (retriever, model, batch size, k): 3 x (none, maxsim; interp shares maxsim's) x 3.
     expect(resumed.work.timingBlocksResumed + resumed.work.timingBlocksMeasured).toBe(18);
