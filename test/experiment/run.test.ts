@@ -176,6 +176,27 @@ describe('crash and resume', () => {
     for (const row of resumed.results) expect(row.latencyMs?.total.n).toBe(3);
   }, 300_000);
 
+  it('two runs sharing one cache at the same time both finish with the same numbers and leave it intact', async () => {
+    const text = config([10, 20]);
+    const file = path.join(tmp, 'concurrent.yaml');
+    fs.writeFileSync(file, text);
+    const cache = path.join(tmp, 'cache-concurrent');
+    const [a, b] = await Promise.all([
+      rbenchRun([file, '--out', path.join(tmp, 'out-a'), '--cache', cache, '--quiet']),
+      rbenchRun([file, '--out', path.join(tmp, 'out-b'), '--cache', cache, '--quiet']),
+    ]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    const ra = JSON.parse(fs.readFileSync(path.join(tmp, 'out-a', 'results.json'), 'utf8')) as ResultsFile;
+    const rb = JSON.parse(fs.readFileSync(path.join(tmp, 'out-b', 'results.json'), 'utf8')) as ResultsFile;
+    expect(quality(ra)).toEqual(quality(rb));
+    const store = new Store(cache);
+    expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    // Every pair either run needed is in the cache exactly once.
+    expect(store.db.prepare('SELECT count(*) FROM scores').pluck().get()).toBe(ra.work.rerankPairsNeeded);
+    store.close();
+  }, 300_000);
+
   it('rejects a bad config with exit code 2 and a message naming the key, without a stack trace', () => {
     const file = path.join(tmp, 'bad.yaml');
     fs.writeFileSync(file, config([10]).replace('    fusion: weighted', '    fusion: wieghted'));
