@@ -3,7 +3,7 @@
  * real models: raw `InferenceSession.run` on fixed-length inputs (the notes' "raw" rows) and, for the MiniLM
  * stand-in, transformers.js tokenize + run on text pairs padded to the same length.
  *
- *   npm run build && node dist/src/models/build/measure-throughput.js [--models-dir D] [--models a,b]
+ *   npm run build && npm run bench:standins -- [--models-dir D] [--models a,b]
  *       [--seq 128,256] [--batch 1,16] [--threads 2] [--min-seconds 4]
  *
  * One session is alive at a time (idle onnxruntime thread pools spin and slow the measured session on two
@@ -13,9 +13,9 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { modelsDir as defaultModelsDir } from '../../paths.js';
-import { builtModelDir } from './build.js';
-import { findBuiltSpec, STAND_INS } from './specs.js';
+import { modelsDir as defaultModelsDir } from '../src/paths.js';
+import { builtModelDir } from '../src/models/build/build.js';
+import { findBuiltSpec, STAND_INS } from '../src/models/build/specs.js';
 
 export interface ThroughputOptions {
   modelsDir: string;
