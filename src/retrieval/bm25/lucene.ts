@@ -24,7 +24,7 @@ import { docText } from '../../data/types.js';
 import type { Analyzer } from '../analysis/index.js';
 import { InvertedIndexBuilder, type InvertedIndexData } from './inverted-index.js';
 import { LENGTH_TABLE, intToByte4 } from './norms.js';
-import { TopKHeap, idRanks } from './topk.js';
+import { TopKHeap, idRanks } from '../topk.js';
 import type { Bm25Fields, Bm25Norms } from './types.js';
 
 export interface LuceneBm25Params {

@@ -1,6 +1,6 @@
 import { UsageError } from '../../errors.js';
 import type { ScoredDoc } from '../../data/types.js';
-import { TopK } from './topk.js';
+import { TopKHeap, idRanks } from '../topk.js';
 import type { VectorIndex } from './index-types.js';
 
 /**
@@ -12,6 +12,7 @@ export class ExactIndex implements VectorIndex {
   readonly kind = 'exact' as const;
   private matrix = new Float32Array(0);
   private ids: readonly string[] = [];
+  private heap = new TopKHeap(new Int32Array(0));
   dimension = 0;
 
   get size(): number {
@@ -28,19 +29,23 @@ export class ExactIndex implements VectorIndex {
     });
     this.matrix = m;
     this.ids = ids;
+    this.heap = new TopKHeap(idRanks(ids));
     this.dimension = dim;
   }
 
   search(q: Float32Array, k: number): ScoredDoc[] {
     const { matrix, dimension: d } = this;
     const n = this.ids.length;
-    const top = new TopK(Math.min(k, n), this.ids);
+    const { heap, ids } = this;
+    heap.reset(Math.min(k, n));
     for (let i = 0, off = 0; i < n; i++, off += d) {
       let s = 0;
       for (let j = 0; j < d; j++) s += q[j]! * matrix[off + j]!;
-      top.push(s, i);
+      heap.push(s, i);
     }
-    return top.result();
+    const out: ScoredDoc[] = [];
+    heap.drain((doc, score) => out.push({ id: ids[doc]!, score }));
+    return out;
   }
 
   describe(): Record<string, unknown> {

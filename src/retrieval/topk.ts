@@ -4,7 +4,7 @@
  * per document (`idRank`), so the heap compares two numbers instead of two strings.
  * Hand-written: a bounded binary min-heap on parallel typed arrays (no npm heap avoids per-item objects).
  */
-import { compareCodePoints } from '../../data/order.js';
+import { compareCodePoints } from '../data/order.js';
 
 /** rank[d] = position of ids[d] in ascending UTF-8 byte order (so a greater rank wins a tie). */
 export function idRanks(ids: readonly string[]): Int32Array {
