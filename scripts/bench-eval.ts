@@ -21,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../src/paths.js';
+import { mulberry32 } from '../src/random.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -31,20 +32,9 @@ const ROUNDS = arg('rounds', 7);
 const QUERIES = arg('queries', 500);
 const DOCS = arg('docs', 1000);
 
-/** Mulberry32: a small deterministic PRNG, so every run of the benchmark reads the same files. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function generate(dir: string): { qrels: string; run: string; runLines: number; qrelsLines: number } {
-  const rand = prng(20251125);
+  const rand = mulberry32(20251125);
   const run: string[] = [];
   const qrels: string[] = [];
   for (let q = 0; q < QUERIES; q++) {

@@ -1,3 +1,5 @@
+import { mulberry32 } from '../random.js';
+
 /**
  * Latency statistics. Per-query latencies are wall-clock spans from `process.hrtime.bigint()` (tinybench
  * is for component micro-benchmarks, `rbench bench`; a per-query span in a pipeline is a plain timer).
@@ -44,15 +46,7 @@ export function latencyStats(samples: readonly number[]): LatencyStats {
  */
 export function seededSample<T>(items: readonly T[], n: number, seed: number): T[] {
   const a = [...items];
-  let s = seed >>> 0 || 1;
-  const rand = () => {
-    // mulberry32
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = mulberry32(seed >>> 0 || 1);
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
     [a[i], a[j]] = [a[j]!, a[i]!];

@@ -15,6 +15,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mulberry32 } from '../../src/random.js';
 
 export type PairScorer = (query: string, texts: string[]) => number[] | Promise<number[]>;
 export type TextEmbedder = (texts: string[]) => number[][] | Promise<number[][]>;
@@ -186,17 +187,6 @@ class HttpFault extends Error {
   }
 }
 
-/** mulberry32: small seeded PRNG for reproducible shuffles. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
@@ -215,7 +205,7 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
   const embedder = options.embedder ?? hashEmbedder;
   const chat = options.chat ?? overlapJudge;
   const maxBatch = options.maxClientBatchSize ?? 32;
-  const random = prng(options.seed ?? 12345);
+  const random = mulberry32(options.seed ?? 12345);
   const start = performance.now();
   const rules: Rule[] = [];
   const requests: RecordedRequest[] = [];

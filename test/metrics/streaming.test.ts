@@ -12,6 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readQrels, readRun } from '../../src/data/trec.js';
 import { evaluate, evaluateFilesWithCoverage, type EvalOptions } from '../../src/metrics/index.js';
+import { mulberry32 } from '../../src/random.js';
 
 const METRICS = ['ndcg@10', 'ndcg', 'ndcg_exp@20', 'mrr@10', 'mrr', 'map', 'map@100', 'recall@100', 'precision@5', 'precision@1000', 'r_precision', 'hit_rate@3', 'bpref', 'infAP', 'num_ret', 'num_rel', 'num_rel_ret'];
 const OPTIONS: Omit<EvalOptions, 'metrics'>[] = [{}, { complete: true }, { judgedOnly: true }, { depth: 50 }, { relLevel: 2 }, { complete: true, depth: 7, judgedOnly: true }];
@@ -23,21 +24,10 @@ const files: Record<string, string> = {};
 const judgedQids = new Set<string>();
 const runQids = new Set<string>();
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'rbench-stream-test-'));
-  const rand = prng(42);
+  const rand = mulberry32(42);
   const qrels: string[] = [];
   runLines = [];
   const names = ['d', 'D', 'é', 'doc#', '0', '00'];
@@ -75,7 +65,7 @@ beforeAll(() => {
   files.gzip = path.join(dir, 'run.trec.gz');
   writeFileSync(files.gzip, gzipSync(`${runLines.join('\n')}\n`));
   const shuffled = runLines.slice();
-  const rand2 = prng(7);
+  const rand2 = mulberry32(7);
   shuffled.sort(() => rand2() - 0.5);
   files.ungrouped = path.join(dir, 'shuffled.trec');
   writeFileSync(files.ungrouped, `${shuffled.join('\n')}\n`);

@@ -3,18 +3,8 @@ import { sortTrec } from '../../src/data/order.js';
 import { ExactIndex } from '../../src/retrieval/vector/exact.js';
 import { HnswIndex, annRecall } from '../../src/retrieval/vector/hnsw.js';
 import type { ScoredDoc } from '../../src/data/types.js';
+import { mulberry32 } from '../../src/random.js';
 
-/** Deterministic PRNG (mulberry32) so the data and the results are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normalize(v: Float32Array): Float32Array {
   let n = 0;
@@ -25,7 +15,7 @@ function normalize(v: Float32Array): Float32Array {
 
 /** Clustered unit vectors: the shape of real embedding spaces, where HNSW's recall is not trivially 1. */
 function clustered(n: number, dim: number, clusters: number, seed: number): Float32Array[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
   const centers = Array.from({ length: clusters }, () => Float32Array.from({ length: dim }, gauss));
   return Array.from({ length: n }, (_, i) => normalize(centers[i % clusters]!.map((c) => c + 0.6 * gauss())));
