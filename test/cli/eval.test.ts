@@ -1,12 +1,10 @@
 /**
  * `rbench eval` as users run it: a real `node bin/rbench.js eval …` process, so that argument parsing,
  * exit codes, stdout/stderr separation and the lazy imports are all exercised. The compiled CLI is
- * rebuilt first when any source file is newer than its output (`npm run build` would do the same; tsc
- * is called directly so that a type error elsewhere in the tree, being edited by someone else, does not
- * stop the emit of these files).
+ * rebuilt by the global test setup (test/global-setup.ts) when a source file is newer than its output.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,29 +13,6 @@ import { loadCase } from '../metrics/golden-helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin', 'rbench.js');
-
-function staleOutputs(): string[] {
-  const stale: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) {
-        const out = path.join(ROOT, 'dist', path.relative(ROOT, p)).replace(/\.ts$/, '.js');
-        if (!existsSync(out) || statSync(out).mtimeMs < statSync(p).mtimeMs) stale.push(out);
-      }
-    }
-  };
-  walk(path.join(ROOT, 'src'));
-  return stale;
-}
-
-beforeAll(() => {
-  if (staleOutputs().length === 0) return;
-  spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
-  const mine = staleOutputs().filter((p) => /dist\/src\/(cli\/(main|commands\/eval)|metrics\/|data\/(trec|order|types)|errors)/.test(p));
-  if (mine.length > 0) throw new Error(`could not build the CLI: ${mine.join(', ')} still stale; run \`npm run build\` and read its errors`);
-}, 180_000);
 
 function rbench(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8' });
