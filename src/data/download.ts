@@ -61,7 +61,7 @@ async function hashExisting(file: string, hashes: Hash[]): Promise<void> {
   for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) for (const h of hashes) h.update(chunk);
 }
 
-function hostOf(url: string): string {
+export function hostOf(url: string): string {
   try {
     return new URL(url).host;
   } catch {
@@ -69,11 +69,14 @@ function hostOf(url: string): string {
   }
 }
 
-/** Maps a network error to a UsageError naming the host. */
-export function networkError(url: string, e: unknown, offlineHint: string, timedOut?: string): UsageError {
-  if (e instanceof UsageError) return e;
-  const host = hostOf(url);
-  if (timedOut) return new UsageError(`no answer from ${host} for ${timedOut} while downloading ${url}.`, { hint: `The server is slow or unreachable; try again later. ${offlineHint}`, cause: e });
+/** What went wrong with a request, from Node's (undici's) error and its `cause`. */
+export interface NetworkFault {
+  kind: 'unresolved' | 'refused' | 'unreachable' | 'closed' | 'other';
+  code: string | undefined;
+  detail: string;
+}
+
+export function networkFault(e: unknown): NetworkFault {
   const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
   const code = cause?.code ?? (e as NodeJS.ErrnoException)?.code;
   const detail = cause?.message ?? (e instanceof Error ? e.message : String(e));
@@ -82,25 +85,44 @@ export function networkError(url: string, e: unknown, offlineHint: string, timed
     case 'EAI_AGAIN':
     case 'EAI_NODATA':
     case 'EAI_NONAME':
-      return new UsageError(`cannot reach ${host}: the name does not resolve (${code}).`, { hint: offlineHint, cause: e });
+      return { kind: 'unresolved', code, detail };
     case 'ECONNREFUSED':
-      return new UsageError(`cannot reach ${host}: connection refused.`, { hint: `Nothing is listening there. ${offlineHint}`, cause: e });
+      return { kind: 'refused', code, detail };
     case 'ENETUNREACH':
     case 'EHOSTUNREACH':
     case 'UND_ERR_CONNECT_TIMEOUT':
     case 'ETIMEDOUT':
-      return new UsageError(`cannot reach ${host} (${code}).`, { hint: offlineHint, cause: e });
+      return { kind: 'unreachable', code, detail };
     case 'ECONNRESET':
     case 'UND_ERR_SOCKET':
     case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
     case 'EPIPE':
-      return new UsageError(`the connection to ${host} was closed during the download of ${url} (${detail}).`, { hint: 'Run the command again: it resumes where it stopped.', cause: e });
+      return { kind: 'closed', code, detail };
     default:
-      if (/terminated|other side closed|premature|does not match content-length/i.test(detail)) {
-        return new UsageError(`the connection to ${host} was closed during the download of ${url} (${detail}).`, { hint: 'Run the command again: it resumes where it stopped.', cause: e });
-      }
-      return new UsageError(`download of ${url} failed: ${detail}.`, { hint: offlineHint, cause: e });
+      return { kind: /terminated|other side closed|premature|does not match content-length/i.test(detail) ? 'closed' : 'other', code, detail };
   }
+}
+
+/** The UsageError for a host that cannot be reached at all (no name, refused, unreachable), else undefined. */
+export function unreachableError(host: string, f: NetworkFault, offlineHint: string, cause?: unknown): UsageError | undefined {
+  if (f.kind === 'unresolved') return new UsageError(`cannot reach ${host}: the name does not resolve (${f.code}).`, { hint: offlineHint, cause });
+  if (f.kind === 'refused') return new UsageError(`cannot reach ${host}: connection refused.`, { hint: `Nothing is listening there. ${offlineHint}`, cause });
+  if (f.kind === 'unreachable') return new UsageError(`cannot reach ${host} (${f.code}).`, { hint: offlineHint, cause });
+  return undefined;
+}
+
+/** Maps a network error to a UsageError naming the host. */
+export function networkError(url: string, e: unknown, offlineHint: string, timedOut?: string): UsageError {
+  if (e instanceof UsageError) return e;
+  const host = hostOf(url);
+  if (timedOut) return new UsageError(`no answer from ${host} for ${timedOut} while downloading ${url}.`, { hint: `The server is slow or unreachable; try again later. ${offlineHint}`, cause: e });
+  const f = networkFault(e);
+  const unreachable = unreachableError(host, f, offlineHint, e);
+  if (unreachable) return unreachable;
+  if (f.kind === 'closed') {
+    return new UsageError(`the connection to ${host} was closed during the download of ${url} (${f.detail}).`, { hint: 'Run the command again: it resumes where it stopped.', cause: e });
+  }
+  return new UsageError(`download of ${url} failed: ${f.detail}.`, { hint: offlineHint, cause: e });
 }
 
 /** Downloads `url` to `dest` (see the module comment). */

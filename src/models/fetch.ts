@@ -24,6 +24,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import pRetry, { AbortError } from 'p-retry';
+import { hostOf, networkFault, unreachableError } from '../data/download.js';
 import { UsageError } from '../errors.js';
 import { findAlias } from './aliases.js';
 import { localModelDir, sha256File } from './local.js';
@@ -101,14 +102,6 @@ class NotFoundError extends UsageError {}
 const REQUIRED_META = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
 const OPTIONAL_META = ['special_tokens_map.json'];
 
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}
-
 /** The Hub id for an alias or id; built models and malformed ids are UsageErrors. */
 export function hubIdFor(nameOrId: string): string {
   const alias = findAlias(nameOrId);
@@ -124,32 +117,19 @@ export function hubIdFor(nameOrId: string): string {
   return id;
 }
 
-/** Maps a fetch failure to a transient error or a UsageError naming the host. */
+/** Maps a fetch failure to a transient error (retried) or a UsageError naming the host. */
 function networkFailure(url: string, e: unknown, timedOut: string | undefined, offlineHint: string): Error {
   if (e instanceof UsageError || e instanceof TransientError) return e;
   const host = hostOf(url);
   if (timedOut) return new TransientError(`no answer from ${host} for ${timedOut} (${url})`);
-  const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
-  const code = cause?.code ?? (e as NodeJS.ErrnoException)?.code;
-  const detail = cause?.message ?? (e instanceof Error ? e.message : String(e));
-  switch (code) {
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EAI_NODATA':
-    case 'EAI_NONAME':
-      return new UsageError(`cannot reach ${host}: the name does not resolve (${code}).`, { hint: offlineHint });
-    case 'ECONNREFUSED':
-      return new UsageError(`cannot reach ${host}: connection refused.`, { hint: offlineHint });
-    case 'ENETUNREACH':
-    case 'EHOSTUNREACH':
-      return new UsageError(`cannot reach ${host} (${code}).`, { hint: offlineHint });
-    default:
-      // Errors of the request itself (a blocked port, a malformed URL) will not go away by retrying.
-      if (/bad port|invalid url|unsupported protocol|not implemented/i.test(detail)) {
-        return new UsageError(`cannot request ${url}: ${detail}.`, { hint: 'Check --endpoint / $HF_ENDPOINT.' });
-      }
-      return new TransientError(`request to ${url} failed: ${detail}`);
+  const f = networkFault(e);
+  const unreachable = unreachableError(host, f, offlineHint);
+  if (unreachable) return unreachable;
+  // Errors of the request itself (a blocked port, a malformed URL) will not go away by retrying.
+  if (/bad port|invalid url|unsupported protocol|not implemented/i.test(f.detail)) {
+    return new UsageError(`cannot request ${url}: ${f.detail}.`, { hint: 'Check --endpoint / $HF_ENDPOINT.' });
   }
+  return new TransientError(`request to ${url} failed: ${f.detail}`);
 }
 
 interface Ctx {
