@@ -71,12 +71,12 @@ export function fileError(file: string, e: unknown): UsageError {
   if (code === 'EACCES' || code === 'EPERM') {
     return new UsageError('permission denied.', { file, hint: 'Make the file readable for this user.', cause: e });
   }
-  if (code === 'EISDIR') return new UsageError('is a folder, not a file.', { file, cause: e });
+  if (code === 'EISDIR') return new UsageError('is a folder, not a file.', { file, hint: 'Pass the path of a file.', cause: e });
   const message = e instanceof Error ? e.message : String(e);
-  if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' || /unexpected end of file|incorrect header check|invalid/i.test(message)) {
+  if ((typeof code === 'string' && code.startsWith('Z_')) || /unexpected end of file|incorrect header check/i.test(message)) {
     return new UsageError(`is not a valid gzip file (${message}).`, {
       file,
-      hint: 'The download is probably truncated or corrupt: fetch or compress it again (`gzip -t FILE` checks it).',
+      hint: 'The file is probably truncated or corrupt: fetch or compress it again (`gzip -t FILE` checks it).',
       cause: e,
     });
   }

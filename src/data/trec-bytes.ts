@@ -10,6 +10,9 @@
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
+import { fileError } from './io.js';
+
+export { fileError };
 
 const CHUNK = 1 << 21;
 export const LF = 0x0a;
@@ -46,27 +49,6 @@ export function fieldEnd(buf: Uint8Array, p: number, end: number): number {
 export function lineEnd(buf: Uint8Array, p: number, end: number): number {
   while (p < end && buf[p] !== LF) p++;
   return p;
-}
-
-/**
- * A file-system or gzip error as a UsageError naming the file and saying what to do. (`src/data/io.ts`
- * has the same for the dataset readers; this one exists so that `rbench eval` does not load node:crypto
- * and node:stream at start-up.)
- */
-export function fileError(file: string, e: unknown): UsageError {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  if (code === 'ENOENT') return new UsageError('file not found.', { file, hint: 'Check the path.', cause: e });
-  if (code === 'EACCES' || code === 'EPERM') return new UsageError('permission denied.', { file, hint: 'Make the file readable for this user.', cause: e });
-  if (code === 'EISDIR') return new UsageError('is a folder, not a file.', { file, hint: 'Pass the path of a file.', cause: e });
-  const message = e instanceof Error ? e.message : String(e);
-  if (typeof code === 'string' && code.startsWith('Z_')) {
-    return new UsageError(`is not a valid gzip file (${message}).`, {
-      file,
-      hint: 'The file is probably truncated or corrupt: compress or download it again (`gzip -t FILE` checks it).',
-      cause: e,
-    });
-  }
-  return new UsageError(`cannot be read: ${message}`, { file, cause: e });
 }
 
 /**
