@@ -12,8 +12,6 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import { fileError } from './io.js';
 
-export { fileError };
-
 const CHUNK = 1 << 21;
 export const LF = 0x0a;
 
