@@ -11,6 +11,7 @@ import { datasetsCommand } from './commands/datasets.js';
 import { modelsCommand } from './commands/models.js';
 import { runCommand } from './commands/run.js';
 import { benchCommand } from './commands/bench.js';
+import { reportCommand } from './commands/report.js';
 
 /** A command module: yargs' builder plus a handler that returns the exit code. */
 export interface RbenchCommand {
@@ -20,7 +21,7 @@ export interface RbenchCommand {
   handler: (argv: Record<string, unknown>) => Promise<number | void>;
 }
 
-const COMMANDS: RbenchCommand[] = [runCommand, evalCommand, datasetsCommand, modelsCommand, benchCommand];
+const COMMANDS: RbenchCommand[] = [runCommand, evalCommand, reportCommand, datasetsCommand, modelsCommand, benchCommand];
 
 export async function main(args: string[]): Promise<number> {
   const verbose = args.includes('--verbose');

@@ -13,7 +13,7 @@ import { createBm25Retriever } from '../retrieval/bm25/index.js';
 import { HybridRetriever } from '../retrieval/fusion.js';
 import type { Retriever } from '../retrieval/types.js';
 import { ExactIndex } from '../retrieval/vector/exact.js';
-import { HnswIndex } from '../retrieval/vector/hnsw.js';
+import { DEFAULT_HNSW, HnswIndex } from '../retrieval/vector/hnsw.js';
 import { VectorRetriever } from '../retrieval/vector/retriever.js';
 import type { Store } from '../store/store.js';
 import type { EmbedderSpec, HybridEntry, RerankerVariant, RetrieverVariant } from './config.js';
@@ -93,7 +93,13 @@ export class Components {
     }
     if (v.type === 'vector') {
       const { raw, cached } = await this.embedder(v.embedder, v.batchSize);
-      const index = v.index === 'hnsw' ? new HnswIndex(v.hnsw ?? {}) : new ExactIndex();
+      // HNSW searches with ef >= k. Every depth of the sweep uses ef = max(efSearch, deepest count), so the
+      // shallow candidate lists are exact prefixes of the deep one and the timing pass measures the same search.
+      const efSearch = Math.max(v.hnsw?.efSearch ?? DEFAULT_HNSW.efSearch, this.deepest);
+      if (v.index === 'hnsw' && efSearch !== (v.hnsw?.efSearch ?? DEFAULT_HNSW.efSearch)) {
+        progress.notice(`${this.dataset.name}: ${v.name}: efSearch raised to ${efSearch}, the deepest candidate count (HNSW needs ef >= k)`);
+      }
+      const index = v.index === 'hnsw' ? new HnswIndex({ ...v.hnsw, efSearch }) : new ExactIndex();
       const total = this.dataset.corpus.length;
       const task = progress.task(`${this.dataset.name}: embed corpus for ${v.name}`, total);
       let last = 0;

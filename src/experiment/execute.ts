@@ -204,6 +204,7 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
   const deepest = Math.max(config.topN, ...config.candidates, ...x.rerankers.flatMap((r) => r.candidates));
 
   try {
+    await preflightModels(x, mdir);
     for (const entry of config.datasets) {
       const ds = await loadDataset(entry);
       const label = entry.name ?? ds.name;
@@ -398,7 +399,29 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
   const resultsFile = path.join(outDir, 'results.json');
   writeResultsJson(resultsFile, results);
   writeAtomic(path.join(outDir, 'results.csv'), resultsCsv(results));
-  return { results, outDir, resultsFile };
+  // The HTML report last (results are on disk already); vega is loaded only here.
+  const report = await (await import('../report/render.js')).writeRunReport(results, outDir);
+  if ('error' in report) progress.notice(`rbench: the HTML report could not be written (${report.error}); results are safe in ${resultsFile}: render them with \`rbench report ${resultsFile}\`.`);
+  return { results, outDir, resultsFile, reportFile: 'file' in report ? report.file : undefined };
+}
+
+/**
+ * Fails before any work when a local model the config names is missing: a Hub model that was never fetched
+ * (the error names `rbench models fetch`), a folder that does not exist. Models rbench builds itself are
+ * built on first use instead, and remote endpoints are not contacted here.
+ */
+async function preflightModels(x: ExpandedConfig, modelsDirPath: string): Promise<void> {
+  const specs: { model: string; backend?: string; url?: string; dtype?: string }[] = [];
+  for (const r of x.retrievers) if (r.type === 'vector') specs.push(typeof r.embedder === 'string' ? { model: r.embedder } : r.embedder);
+  for (const r of x.rerankers) if (r.spec) specs.push(r.spec);
+  const { isModelPresent, resolveLocalModel } = await import('../models/local.js');
+  const { findAlias } = await import('../models/aliases.js');
+  for (const spec of specs) {
+    if ((spec.backend !== undefined && spec.backend !== 'transformers') || spec.url !== undefined || /^https?:\/\//.test(spec.model)) continue;
+    if (findAlias(spec.model)?.built) continue;
+    const dtype = spec.dtype === 'q8' ? 'q8' : spec.dtype === undefined || spec.dtype === 'fp32' ? 'fp32' : undefined;
+    if (!isModelPresent(spec.model, modelsDirPath)) await resolveLocalModel(spec.model, modelsDirPath, dtype ? { dtype } : {});
+  }
 }
 
 async function modelIdentityOf(c: Components, v: RetrieverVariant): Promise<unknown> {

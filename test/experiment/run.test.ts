@@ -197,6 +197,21 @@ describe('crash and resume', () => {
     store.close();
   }, 300_000);
 
+  it('stops before any work when a Hub model was never fetched, naming the command that fetches it', () => {
+    const file = path.join(tmp, 'unfetched.yaml');
+    fs.writeFileSync(file, config([10]).replace('  - glove-maxsim\n', '  - minilm\n'));
+    const out = path.join(tmp, 'out-unfetched');
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'rbench.js'), 'run', file, '--out', out, '--cache', path.join(tmp, 'cache-unfetched')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, RBENCH_MODELS: path.join(tmp, 'no-models') },
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/model "minilm" is not available offline.*rbench models fetch Xenova\/ms-marco-MiniLM-L-6-v2/s);
+    expect(r.stderr).not.toMatch(/indexed|retrieved/); // nothing was computed first
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   it('rejects a bad config with exit code 2 and a message naming the key, without a stack trace', () => {
     const file = path.join(tmp, 'bad.yaml');
     fs.writeFileSync(file, config([10]).replace('    fusion: weighted', '    fusion: wieghted'));

@@ -1,0 +1,20 @@
+/**
+ * `rbench report <results.json> [--out FILE]`: (re)renders the self-contained HTML report of a results file.
+ * The implementation (and vega, vega-lite) is imported only when the command runs.
+ */
+import type { RbenchCommand } from '../main.js';
+
+export const reportCommand: RbenchCommand = {
+  command: 'report <results>',
+  describe: 'render the HTML report (index.html) of a results.json written by `rbench run`',
+  builder: (y) =>
+    y
+      .positional('results', { type: 'string', describe: 'results.json written by `rbench run`', demandOption: true })
+      .option('out', { type: 'string', describe: 'output file (default: index.html beside the results file); a folder gets index.html inside it' })
+      .example('rbench report reports/quickstart/results.json', 'rewrites reports/quickstart/index.html')
+      .example('rbench report results.json --out /tmp/report.html', ''),
+  handler: async (argv) => {
+    const { reportCommandImpl } = await import('../../report/cli.js');
+    return reportCommandImpl({ results: String(argv.results), out: argv.out as string | undefined });
+  },
+};
