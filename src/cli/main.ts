@@ -33,7 +33,7 @@ export async function main(args: string[]): Promise<number> {
     .parserConfiguration({ 'boolean-negation': false })
     .strict()
     .recommendCommands()
-    .demandCommand(1, 'Name a command: run, eval, report, compare, gate, datasets, models or bench (see `rbench --help`).')
+    .demandCommand(1, 'Name a command: run, eval, report, datasets, models or bench (see `rbench --help`).')
     .option('verbose', { type: 'boolean', describe: 'print stack traces and debug details on errors', global: true })
     .help()
     .version(false)
