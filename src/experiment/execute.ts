@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { canonicalJson } from '../canonical.js';
 import { sortTrec } from '../data/order.js';
+import { writeRun } from '../data/trec.js';
 import type { Dataset, Qrels, Query, Run, ScoredDoc } from '../data/types.js';
 import { docText } from '../data/types.js';
 import { UsageError } from '../errors.js';
@@ -136,14 +137,6 @@ function runFromJson(x: [string, [string, number][]][]): Run {
   return new Map(x.map(([q, docs]) => [q, docs.map(([id, score]) => ({ id, score }))]));
 }
 
-function formatRun(run: Run, tag: string): string {
-  const lines: string[] = [];
-  for (const [qid, docs] of run) {
-    docs.forEach((d, i) => lines.push(`${qid} Q0 ${d.id} ${i + 1} ${String(d.score)} ${tag}`));
-  }
-  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
-}
-
 function words(text: string): number {
   const m = text.match(/\S+/g);
   return m ? m.length : 0;
@@ -211,7 +204,8 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
       let queries = ds.queries;
       if (entry.maxQueries !== undefined) queries = queries.slice(0, entry.maxQueries);
       const qrels = restrictQrels(ds.qrels, entry.maxQueries !== undefined ? queries : null);
-      const missingQueries = [...qrels.keys()].filter((q) => !queries.some((x) => x.id === q));
+      const withText = new Set(queries.map((q) => q.id));
+      const missingQueries = [...qrels.keys()].filter((q) => !withText.has(q));
       if (missingQueries.length > 0) {
         progress.notice(`${label}: ${missingQueries.length} judged queries have no text in the queries file; they count as 0 (trec_eval -c).`);
       }
@@ -324,7 +318,10 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
                 }
               }
               const runRel = standIn ? null : path.join('runs', safeSegment(label), safeSegment(v.name), `k${k}`, `${safeSegment(rv.name)}.trec`);
-              if (runRel) writeAtomic(path.join(outDir, runRel), formatRun(final, `rbench-${safeSegment(v.name)}-k${k}-${safeSegment(rv.name)}`));
+              if (runRel) {
+                fs.mkdirSync(path.join(outDir, path.dirname(runRel)), { recursive: true });
+                await writeRun(path.join(outDir, runRel), final, `rbench-${safeSegment(v.name)}-k${k}-${safeSegment(rv.name)}`);
+              }
               const context = contextOf(final, config.topN, docsById, queries);
               const batchSizes = rv.spec ? [...new Set(rv.batchSizes)] : [null];
               const group: ResultRow[] = [];
