@@ -8,11 +8,11 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
 import { inspectBeirFolder, loadBeir, readBeirQrels, readBeirQueries } from '../../src/data/beir.js';
 import { readCorpus } from '../../src/data/corpus.js';
 import { Diagnostics } from '../../src/data/diagnostics.js';
 import type { Doc, ReadWarning } from '../../src/data/types.js';
+import { errorOf } from '../helpers/errors.js';
 
 const FIX = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'data');
 const E = (f: string): string => path.join(FIX, 'errors', f);
@@ -21,15 +21,6 @@ async function corpusOf(p: string): Promise<Doc[]> {
   const out: Doc[] = [];
   for await (const d of readCorpus(p)) out.push(d);
   return out;
-}
-
-async function errorOf(p: Promise<unknown>): Promise<UsageError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(UsageError);
-  return e as UsageError;
 }
 
 const find = (ws: ReadWarning[], kind: string, file?: string): ReadWarning | undefined =>

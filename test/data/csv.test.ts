@@ -5,13 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import Papa from 'papaparse';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
 import { readCorpus } from '../../src/data/corpus.js';
 import { readCsvCorpus, readCsvQrels, readCsvQueries } from '../../src/data/csv.js';
 import { loadDataset } from '../../src/data/datasets.js';
 import { Diagnostics } from '../../src/data/diagnostics.js';
 import type { Doc } from '../../src/data/types.js';
 import { sharedDatasetsDir } from '../../src/paths.js';
+import { errorOf } from '../helpers/errors.js';
 
 const FIX = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'data');
 const dir = mkdtempSync(path.join(tmpdir(), 'rbench-csv-'));
@@ -21,15 +21,6 @@ async function docsOf(reader: AsyncIterable<Doc>): Promise<Doc[]> {
   const out: Doc[] = [];
   for await (const d of reader) out.push(d);
   return out;
-}
-
-async function errorOf(p: Promise<unknown>): Promise<UsageError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(UsageError);
-  return e as UsageError;
 }
 
 describe('CSV/TSV datasets with custom columns', () => {

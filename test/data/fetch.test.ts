@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import { Zip, ZipDeflate, zipSync, type Zippable } from 'fflate';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { UsageError } from '../../src/errors.js';
 import { BEIR_ARCHIVES } from '../../src/data/beir-catalog.js';
 import { listSplits } from '../../src/data/beir.js';
 import { listDatasets, loadDataset } from '../../src/data/datasets.js';
@@ -18,6 +17,7 @@ import { fetchBeirDataset } from '../../src/data/fetch.js';
 import type { Dataset } from '../../src/data/types.js';
 import { sharedDatasetsDir } from '../../src/paths.js';
 import { cutOffAfter, refusedUrl, serveBytes, stall, startServer, status, type TestServer } from '../helpers/http-server.js';
+import { errorOf } from '../helpers/errors.js';
 
 const FIX = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'data');
 const adi = path.join(sharedDatasetsDir(), 'adi', 'beir');
@@ -77,15 +77,6 @@ afterEach(() => rmSync(cache, { recursive: true, force: true }));
 const base = (): string => `${server.url}/beir/`;
 const datasetsDir = (): string => path.join(cache, 'datasets');
 const leftovers = (): string[] => (existsSync(datasetsDir()) ? readdirSync(datasetsDir()).sort() : []);
-
-async function errorOf(p: Promise<unknown>): Promise<UsageError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(UsageError);
-  return e as UsageError;
-}
 
 describe('fetching a BEIR archive', () => {
   it('downloads, verifies, unpacks and installs a dataset that loads with the right counts', async () => {

@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
 import { ensureBuiltModel } from '../../src/models/build/index.js';
 import { HASH_SIDECAR, isModelPresent, resolveLocalModel, sha256File } from '../../src/models/local.js';
+import { errorOf } from '../helpers/errors.js';
 
 const modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rbench-local-'));
 let tinyDir: string;
@@ -16,15 +16,6 @@ afterAll(() => fs.rmSync(modelsDir, { recursive: true, force: true }));
 beforeAll(() => {
   tinyDir = ensureBuiltModel('tiny-cross', modelsDir);
 });
-
-async function errorOf(p: Promise<unknown>): Promise<UsageError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(UsageError);
-  return e as UsageError;
-}
 
 describe('resolving', () => {
   it('resolves an alias, its id, and its folder path to the same files and hash', async () => {

@@ -8,6 +8,7 @@ import { RemoteError } from '../../src/models/http/client.js';
 import { createHttpEmbedder } from '../../src/models/http/embedder.js';
 import { createEmbedder } from '../../src/models/registry.js';
 import { hashEmbedding, startFakeServer, type FakeServer } from '../helpers/fake-servers.js';
+import { rejection } from '../helpers/errors.js';
 
 const ctx = { modelsDir: '/nonexistent-models' };
 const FAST = { timeoutMs: 300, retries: 3, backoffMs: 5, maxBackoffMs: 20 };
@@ -27,15 +28,6 @@ function expectClose(got: Float32Array[], want: Float32Array[]): void {
     expect(got[i]!.length).toBe(want[i]!.length);
     for (let j = 0; j < want[i]!.length; j++) expect(Math.abs(got[i]![j]! - want[i]![j]!)).toBeLessThan(1e-6);
   }
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('the oracle', () => {

@@ -10,6 +10,7 @@ import { createHttpReranker, type HttpRerankStats } from '../../src/models/http/
 import { createReranker } from '../../src/models/registry.js';
 import type { Reranker } from '../../src/models/types.js';
 import { lexicalScorer, startFakeServer, type FakeServer } from '../helpers/fake-servers.js';
+import { rejection } from '../helpers/errors.js';
 
 const ctx = { modelsDir: '/nonexistent-models' };
 /** Fast retry settings for tests. */
@@ -30,15 +31,6 @@ async function expected(query: string, docs: string[]): Promise<Float64Array> {
 }
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('expected scores are a usable oracle', () => {
   it('all 70 documents have distinct scores, so a misplaced score cannot go unnoticed', async () => {

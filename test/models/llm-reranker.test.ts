@@ -9,6 +9,7 @@ import { parseAnswer, render } from '../../src/models/llm/prompt.js';
 import { createLlmReranker, type LlmRerankStats } from '../../src/models/llm/reranker.js';
 import { createReranker } from '../../src/models/registry.js';
 import { overlapJudgement, startFakeServer, type FakeServer } from '../helpers/fake-servers.js';
+import { rejection } from '../helpers/errors.js';
 
 const ctx = { modelsDir: '/nonexistent-models' };
 const FAST = { timeoutMs: 300, retries: 3, backoffMs: 5, maxBackoffMs: 20 };
@@ -21,15 +22,6 @@ const DOCS = [
   'A recipe for bread.',
   'Panel discussion on climates of opinion.',
 ];
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('parseAnswer', () => {
   it.each([
