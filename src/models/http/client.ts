@@ -21,7 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit, { type LimitFunction } from 'p-limit';
 import pRetry, { AbortError } from 'p-retry';
 import { UsageError } from '../../errors.js';
-import { publicUrl } from './spec.js';
+import { publicUrl, retryPolicyOf } from './spec.js';
 
 export interface RetryPolicy {
   /** Retries after the first attempt. */
@@ -99,6 +99,32 @@ class AttemptFailure extends Error {
 }
 
 const MAX_BODY_IN_MESSAGE = 300;
+
+/** The options every remote backend accepts for its client (parsed from its spec). */
+export interface RemoteClientSpec {
+  timeoutMs?: number;
+  concurrency?: number;
+  apiKeyEnv?: string;
+  retries?: number;
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  maxRetryAfterMs?: number;
+}
+
+/** Defaults shared by the remote backends: 60 s per attempt, 4 requests in flight. */
+export const CLIENT_DEFAULTS = { timeoutMs: 60_000, concurrency: 4 } as const;
+
+/** A client for a backend's parsed spec: its timeouts, concurrency, key and retry policy, defaults filled. */
+export function clientFor(label: string, o: RemoteClientSpec, apiKey: string | undefined): HttpClient {
+  return new HttpClient({
+    label,
+    timeoutMs: o.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs,
+    concurrency: o.concurrency ?? CLIENT_DEFAULTS.concurrency,
+    apiKey,
+    apiKeyEnv: o.apiKeyEnv,
+    ...retryPolicyOf(o),
+  });
+}
 
 export class HttpClient {
   private readonly limit: LimitFunction;

@@ -18,11 +18,11 @@ import { z } from 'zod';
 import type { EmbedderFactory } from '../registry.js';
 import type { Embedder, ModelIdentity } from '../types.js';
 import { BatchLimit, forEachChunk } from './batching.js';
-import { HttpClient, ProtocolError, type ClientCounters } from './client.js';
+import { clientFor, HttpClient, ProtocolError, type ClientCounters } from './client.js';
 import { EMBED_API_DEFS, EMBED_APIS, type EmbedApi, type EmbedApiDef } from './embed-apis.js';
-import { baseAndModel, endpointFor, parseSpec, publicName, publicUrl, readApiKey, remoteOptionShape, retryPolicyOf } from './spec.js';
+import { baseAndModel, endpointFor, parseSpec, publicName, publicUrl, readApiKey, remoteOptionShape } from './spec.js';
 
-const DEFAULTS = { maxBatch: 32, concurrency: 4, timeoutMs: 60_000 } as const;
+const DEFAULTS = { maxBatch: 32 } as const;
 
 const embedSpecSchema = z.strictObject({
   ...remoteOptionShape,
@@ -123,14 +123,7 @@ export const createHttpEmbedder: EmbedderFactory = async (spec) => {
   const apiKey = readApiKey(o.apiKeyEnv, 'embedder', o.model);
   const normalize = o.normalize ?? true;
   const prefixes = { query: o.queryPrefix ?? '', passage: o.passagePrefix ?? '' };
-  const client = new HttpClient({
-    label: api.label,
-    timeoutMs: o.timeoutMs ?? DEFAULTS.timeoutMs,
-    concurrency: o.concurrency ?? DEFAULTS.concurrency,
-    apiKey,
-    apiKeyEnv: o.apiKeyEnv,
-    ...retryPolicyOf(o),
-  });
+  const client = clientFor(api.label, o, apiKey);
   const identity: ModelIdentity = {
     name: publicName(o.model),
     backend: 'http',

@@ -20,11 +20,11 @@ import { UsageError } from '../../errors.js';
 import type { RerankerFactory } from '../registry.js';
 import type { ModelIdentity, Reranker, RerankOptions, RerankStats } from '../types.js';
 import { BatchLimit, forEachChunk } from './batching.js';
-import { HttpClient } from './client.js';
+import { clientFor, HttpClient } from './client.js';
 import { RERANK_API_DEFS, RERANK_APIS, type RerankApi, type RerankApiDef } from './rerank-apis.js';
-import { baseAndModel, endpointFor, parseSpec, publicName, publicUrl, readApiKey, remoteOptionShape, retryPolicyOf } from './spec.js';
+import { baseAndModel, endpointFor, parseSpec, publicName, publicUrl, readApiKey, remoteOptionShape } from './spec.js';
 
-const DEFAULTS = { maxBatch: 32, concurrency: 4, timeoutMs: 60_000 } as const;
+const DEFAULTS = { maxBatch: 32 } as const;
 
 const rerankSpecSchema = z.strictObject({
   ...remoteOptionShape,
@@ -121,14 +121,7 @@ export const createHttpReranker: RerankerFactory = async (spec) => {
   const endpoint = endpointFor(base, api.route);
   const apiKey = readApiKey(o.apiKeyEnv, 'reranker', o.model);
   const rawScores = apiName === 'tei' ? (o.rawScores ?? true) : false;
-  const client = new HttpClient({
-    label: api.label,
-    timeoutMs: o.timeoutMs ?? DEFAULTS.timeoutMs,
-    concurrency: o.concurrency ?? DEFAULTS.concurrency,
-    apiKey,
-    apiKeyEnv: o.apiKeyEnv,
-    ...retryPolicyOf(o),
-  });
+  const client = clientFor(api.label, o, apiKey);
   const identity: ModelIdentity = {
     name: publicName(o.model),
     backend: 'http',

@@ -17,13 +17,13 @@
 import { z } from 'zod';
 import { UsageError } from '../../errors.js';
 import { BatchLimit, forEachChunk } from '../http/batching.js';
-import { describeJson, HttpClient, ProtocolError } from '../http/client.js';
-import { baseAndModel, endpointFor, parseSpec, publicUrl, readApiKey, remoteOptionShape, retryPolicyOf } from '../http/spec.js';
+import { clientFor, describeJson, HttpClient, ProtocolError } from '../http/client.js';
+import { baseAndModel, endpointFor, parseSpec, publicUrl, readApiKey, remoteOptionShape } from '../http/spec.js';
 import type { RerankerFactory } from '../registry.js';
 import type { ModelIdentity, Reranker, RerankOptions, RerankStats } from '../types.js';
 import { DEFAULT_SYSTEM_PROMPT, DEFAULT_USER_TEMPLATE, missingPlaceholders, parseAnswer, promptHash, REMINDER, render } from './prompt.js';
 
-const DEFAULTS = { concurrency: 4, timeoutMs: 60_000, temperature: 0, maxTokens: 16, scale: [0, 3] as [number, number] };
+const DEFAULTS = { temperature: 0, maxTokens: 16, scale: [0, 3] as [number, number] };
 
 const llmSpecSchema = z.strictObject({
   ...remoteOptionShape,
@@ -157,14 +157,7 @@ export const createLlmReranker: RerankerFactory = async (spec) => {
   const { base } = baseAndModel({ model: o.model, url: o.url }, 'LLM reranker');
   const endpoint = endpointFor(base, '/chat/completions');
   const apiKey = readApiKey(o.apiKeyEnv, 'LLM reranker', o.model);
-  const client = new HttpClient({
-    label: 'LLM chat completions',
-    timeoutMs: o.timeoutMs ?? DEFAULTS.timeoutMs,
-    concurrency: o.concurrency ?? DEFAULTS.concurrency,
-    apiKey,
-    apiKeyEnv: o.apiKeyEnv,
-    ...retryPolicyOf(o),
-  });
+  const client = clientFor('LLM chat completions', o, apiKey);
   const system = o.systemPrompt ?? DEFAULT_SYSTEM_PROMPT;
   const temperature = o.temperature ?? DEFAULTS.temperature;
   const maxTokens = o.maxTokens ?? DEFAULTS.maxTokens;
