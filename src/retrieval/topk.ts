@@ -59,8 +59,13 @@ export class TopKHeap {
       return;
     }
     if (this.k === 0 || !this.worse(scores[0], docs[0], score, doc)) return;
+    this.siftDown(score, doc, this.size);
+  }
+
+  /** Puts (score, doc) at the root of the first n entries and sifts it down to its place. */
+  private siftDown(score: number, doc: number, n: number): void {
+    const { scores, docs } = this;
     let c = 0;
-    const n = this.size;
     for (;;) {
       const l = 2 * c + 1;
       if (l >= n) break;
@@ -90,21 +95,7 @@ export class TopKHeap {
       outDocs[last] = docs[0];
       outScores[last] = scores[0];
       // Move the last entry to the root and sift it down over the remaining `last` entries.
-      const score = scores[last];
-      const doc = docs[last];
-      let c = 0;
-      for (;;) {
-        const l = 2 * c + 1;
-        if (l >= last) break;
-        const r = l + 1;
-        const m = r < last && this.worse(scores[r], docs[r], scores[l], docs[l]) ? r : l;
-        if (!this.worse(scores[m], docs[m], score, doc)) break;
-        scores[c] = scores[m];
-        docs[c] = docs[m];
-        c = m;
-      }
-      scores[c] = score;
-      docs[c] = doc;
+      this.siftDown(scores[last], docs[last], last);
     }
     for (let i = 0; i < n; i++) out(outDocs[i], outScores[i]);
     this.size = 0;
