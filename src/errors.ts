@@ -34,16 +34,3 @@ export class UsageError extends Error {
     return text;
   }
 }
-
-/** Raised by `rbench gate` and checks: a regression was found (exit code 1). */
-export class RegressionFound extends Error {
-  readonly exitCode: number = 1;
-  constructor(message: string) {
-    super(message);
-    this.name = 'RegressionFound';
-  }
-}
-
-export function isUsageError(e: unknown): e is UsageError {
-  return e instanceof UsageError;
-}

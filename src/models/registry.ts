@@ -68,6 +68,3 @@ export async function createEmbedder(spec: string | ModelSpec, ctx: ModelContext
   }
   return (await load())(s, ctx);
 }
-
-export const rerankerBackends = (): string[] => Object.keys(RERANKER_BACKENDS);
-export const embedderBackends = (): string[] => Object.keys(EMBEDDER_BACKENDS);
