@@ -45,8 +45,6 @@ export interface RunOptions {
   /** Neither read nor write the persistent cache (a throw-away one is used). */
   noCache?: boolean;
   quiet?: boolean;
-  /** Load datasets through this function (tests); default `loadDataset` from src/data. */
-  loadDataset?: (entry: ExpandedConfig['config']['datasets'][number]) => Promise<Dataset>;
 }
 
 export interface RunOutcome {
@@ -170,12 +168,10 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
   const environment = captureEnvironment(threads);
   const mdir = modelsDir(opts.cache);
   const baseDir = path.dirname(path.resolve(x.file));
-  const loadDataset =
-    opts.loadDataset ??
-    (async (entry) => {
-      const { maxQueries: _m, ...spec } = entry;
-      return (await import('../data/datasets.js')).loadDataset(spec, { baseDir, cacheDir: opts.cache ? cacheDir(opts.cache) : undefined });
-    });
+  const loadDataset = async (entry: ExpandedConfig['config']['datasets'][number]): Promise<Dataset> => {
+    const { maxQueries: _m, ...spec } = entry;
+    return (await import('../data/datasets.js')).loadDataset(spec, { baseDir, cacheDir: opts.cache ? cacheDir(opts.cache) : undefined });
+  };
 
   const work: Work = {
     configurations: 0,
