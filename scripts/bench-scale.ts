@@ -27,7 +27,7 @@ if (!fs.existsSync(npl)) {
 }
 // Models are not sweep work: keep them in the usual place even when the cache is fresh.
 process.env.RBENCH_MODELS ??= path.resolve('.rbench-cache', 'models');
-const cache = cacheArg >= 0 ? path.resolve(args[cacheArg + 1]!) : fresh ? fs.mkdtempSync(path.join(os.tmpdir(), 'rbench-scale-')) : path.resolve('.rbench-cache');
+const cache = cacheArg >= 0 ? path.resolve(args[cacheArg + 1]) : fresh ? fs.mkdtempSync(path.join(os.tmpdir(), 'rbench-scale-')) : path.resolve('.rbench-cache');
 
 const config = `name: bench-scale
 datasets:
@@ -75,7 +75,7 @@ const pairRatio = w.rerankPairsNeeded > 0 ? w.rerankPairsNaive / w.rerankPairsNe
 const retrievalRatio = w.retrievalPasses > 0 ? w.retrievalPassesNaive / w.retrievalPasses : null;
 const lines = [
   '',
-  `bench:scale on NPL (${results.datasets[0]!.docs} documents, ${results.datasets[0]!.evaluatedQueries} queries), ${fresh ? 'empty' : 'existing'} cache`,
+  `bench:scale on NPL (${results.datasets[0].docs} documents, ${results.datasets[0].evaluatedQueries} queries), ${fresh ? 'empty' : 'existing'} cache`,
   `  configurations:   ${w.configurations} (${w.qualityConfigurations} with quality; stand-in rows are cost only)`,
   `  wall time:        ${wallSec.toFixed(1)} s`,
   `  peak memory:      ${peakRssMB.toFixed(0)} MB (max RSS)`,
@@ -85,7 +85,7 @@ const lines = [
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 process.stdout.write(
-  `${JSON.stringify({ bench: 'scale', dataset: 'npl', docs: results.datasets[0]!.docs, queries: results.datasets[0]!.evaluatedQueries, configurations: w.configurations, wallSec, peakRssMB, retrievalPasses: w.retrievalPasses, retrievalPassesNaive: w.retrievalPassesNaive, rerankPairs: w.rerankPairsNeeded, rerankPairsNaive: w.rerankPairsNaive, workRatio: pairRatio, rerankPairsComputed: w.rerankPairsComputed, fresh })}\n`,
+  `${JSON.stringify({ bench: 'scale', dataset: 'npl', docs: results.datasets[0].docs, queries: results.datasets[0].evaluatedQueries, configurations: w.configurations, wallSec, peakRssMB, retrievalPasses: w.retrievalPasses, retrievalPassesNaive: w.retrievalPassesNaive, rerankPairs: w.rerankPairsNeeded, rerankPairsNaive: w.rerankPairsNaive, workRatio: pairRatio, rerankPairsComputed: w.rerankPairsComputed, fresh })}\n`,
 );
 fs.rmSync(outDir, { recursive: true, force: true });
 if (fresh && cacheArg < 0) fs.rmSync(cache, { recursive: true, force: true });

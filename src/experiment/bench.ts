@@ -62,7 +62,7 @@ export async function runBench(opts: BenchOptions): Promise<{ rows: BenchRow[]; 
   const bench = new Bench({ time: opts.timeMs, warmupTime: Math.min(500, opts.timeMs / 4), throws: true });
   const wanted = (name: string) => !opts.only || opts.only.some((o) => name.includes(o));
   let i = 0;
-  const nextQuery = () => queries[i++ % queries.length]!;
+  const nextQuery = () => queries[i++ % queries.length];
   try {
     progress.log(`bench: preparing components on ${ds.name} (${ds.corpus.length} documents, ${queries.length} queries)`);
     const lucene = createBm25Retriever({ engine: 'lucene' });
@@ -81,15 +81,15 @@ export async function runBench(opts: BenchOptions): Promise<{ rows: BenchRow[]; 
     if (wanted('embed')) bench.add(`embed 1 query (${opts.embedder})`, async () => void (await embedder.embedQueries([nextQuery().text])));
     const exact = new ExactIndex();
     await exact.build(ids, vectors);
-    if (wanted('exact')) bench.add(`exact search top-${opts.candidates} (${ids.length} x ${exact.dimension})`, () => void exact.search(queryVectors[i++ % queryVectors.length]!, opts.candidates));
+    if (wanted('exact')) bench.add(`exact search top-${opts.candidates} (${ids.length} x ${exact.dimension})`, () => void exact.search(queryVectors[i++ % queryVectors.length], opts.candidates));
     if (wanted('hnsw')) {
       const hnsw = new HnswIndex({});
       await hnsw.build(ids, vectors);
-      bench.add(`hnsw search top-${opts.candidates} (M 16, ef 100)`, () => void hnsw.search(queryVectors[i++ % queryVectors.length]!, opts.candidates));
+      bench.add(`hnsw search top-${opts.candidates} (M 16, ef 100)`, () => void hnsw.search(queryVectors[i++ % queryVectors.length], opts.candidates));
     }
 
     const bm25Lists = await lucene.searchMany(queries, 100);
-    const denseLists = new Map(queries.map((q, j) => [q.id, exact.search(queryVectors[j]!, 100)]));
+    const denseLists = new Map(queries.map((q, j) => [q.id, exact.search(queryVectors[j], 100)]));
     const pair = (): ScoredDoc[][] => {
       const q = nextQuery();
       return [bm25Lists.get(q.id)!, denseLists.get(q.id)!];
@@ -129,8 +129,8 @@ export async function runBench(opts: BenchOptions): Promise<{ rows: BenchRow[]; 
 export function formatBenchTable(rows: BenchRow[]): string {
   const head = ['task', 'mean ms', 'p50 ms', 'p99 ms', 'ops/s', 'samples', '± %'];
   const body = rows.map((r) => [r.task, fmt(r.meanMs), fmt(r.p50Ms), fmt(r.p99Ms), fmt(r.opsPerSec), String(r.samples), r.rmePct.toFixed(1)]);
-  const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c]!.length)));
-  const line = (cells: string[]) => cells.map((x, c) => (c === 0 ? x.padEnd(widths[c]!) : x.padStart(widths[c]!))).join('  ');
+  const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c].length)));
+  const line = (cells: string[]) => cells.map((x, c) => (c === 0 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join('  ');
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 

@@ -225,7 +225,7 @@ export function parseConfig(text: string, file: string): ExpandedConfig {
   // YAML is a superset of JSON, so one parser serves both and gives line numbers for both.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    const err = doc.errors[0]!;
+    const err = doc.errors[0];
     const pos = lineCounter.linePos(err.pos[0]);
     throw new UsageError(`invalid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${err.message.split('\n')[0]}.`, { file, line: pos.line, hint: 'Fix the syntax at that line.' });
   }
@@ -242,12 +242,12 @@ export function parseConfig(text: string, file: string): ExpandedConfig {
   };
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    const issue = parsed.error.issues[0];
     let p: PropertyKey[] = [...issue.path];
     let message = issue.message;
     if (issue.code === 'unrecognized_keys') {
       const keys = issue.keys;
-      p = [...p, keys[0]!];
+      p = [...p, keys[0]];
       message = `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}; allowed here: ${allowedKeys(issue.path, raw).join(', ')}`;
     } else if (issue.code === 'invalid_union' && issue.path.length >= 2 && issue.path[0] === 'retrievers') {
       message = `${message}; check \`type\` (bm25, vector or hybrid) and the keys for that type`;
@@ -338,7 +338,7 @@ function expand(config: Config, file: string, fail: (m: string, p: PropertyKey[]
       const allowed = sweepableKeys(r);
       if (!allowed.includes(k)) fail(`cannot sweep "${k}" for a ${r.type} retriever.`, ['retrievers', i, 'sweep', k], `Sweepable: ${allowed.join(', ')}.`);
       const next: Record<string, unknown>[] = [];
-      for (const c of combos) for (const v of sweep[k]!) next.push({ ...c, [k]: v });
+      for (const c of combos) for (const v of sweep[k]) next.push({ ...c, [k]: v });
       combos.splice(0, combos.length, ...next);
     }
     for (const c of combos) {
@@ -350,7 +350,7 @@ function expand(config: Config, file: string, fail: (m: string, p: PropertyKey[]
       // Re-validate the swept values against the schema (a sweep value must be a legal value).
       const { base: _b, swept: _w, ...params } = v;
       const check = retrieverSchema.safeParse(params);
-      if (keys.length > 0 && !check.success) fail(`sweep value ${JSON.stringify(c)} is not valid: ${check.error.issues[0]!.message}.`, ['retrievers', i, 'sweep']);
+      if (keys.length > 0 && !check.success) fail(`sweep value ${JSON.stringify(c)} is not valid: ${check.error.issues[0].message}.`, ['retrievers', i, 'sweep']);
       variants.push(v);
     }
   });
@@ -359,7 +359,7 @@ function expand(config: Config, file: string, fail: (m: string, p: PropertyKey[]
     r.of.forEach((ref, j) => {
       const target = baseNames.get(ref);
       if (target === undefined) fail(`hybrid part "${ref}" is not the name of a retriever.`, ['retrievers', i, 'of', j], `Names: ${[...baseNames.keys()].join(', ')}.`);
-      const t = config.retrievers[target]!;
+      const t = config.retrievers[target];
       if (t.type === 'hybrid') fail(`hybrid part "${ref}" is itself hybrid; fuse first-stage retrievers directly.`, ['retrievers', i, 'of', j]);
       if (t.sweep && Object.keys(t.sweep).length > 0) fail(`hybrid part "${ref}" is swept; a hybrid needs one fixed retriever per part.`, ['retrievers', i, 'of', j], 'Add an unswept copy with its own name.');
     });
@@ -433,7 +433,7 @@ function applySweep(target: Record<string, unknown>, values: Record<string, unkn
       if (typeof o[seg] !== 'object' || o[seg] === null) o[seg] = {};
       o = o[seg] as Record<string, unknown>;
     }
-    o[keyPath[keyPath.length - 1]!] = v;
+    o[keyPath[keyPath.length - 1]] = v;
   }
   return target;
 }

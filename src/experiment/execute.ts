@@ -110,13 +110,13 @@ export function rerankCandidates(cands: readonly ScoredDoc[], scores: ReadonlyMa
   if (weight !== null) {
     const a = minmax(cands.map((d) => d.score));
     const b = minmax(raw);
-    final = a.map((x, i) => (Number.isNaN(b[i]!) ? Number.NaN : (1 - weight) * x + weight * b[i]!));
+    final = a.map((x, i) => (Number.isNaN(b[i]) ? Number.NaN : (1 - weight) * x + weight * b[i]));
   }
   const scored: ScoredDoc[] = [];
   const failed: ScoredDoc[] = [];
-  cands.forEach((d, i) => (Number.isNaN(final[i]!) ? failed.push(d) : scored.push({ id: d.id, score: final[i]! })));
+  cands.forEach((d, i) => (Number.isNaN(final[i]) ? failed.push(d) : scored.push({ id: d.id, score: final[i] })));
   sortTrec(scored);
-  const floor = scored.length > 0 ? scored[scored.length - 1]!.score : 0;
+  const floor = scored.length > 0 ? scored[scored.length - 1].score : 0;
   failed.forEach((d, i) => scored.push({ id: d.id, score: floor - 1 - i }));
   return scored;
 }
@@ -253,7 +253,7 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
         for (const rv of x.rerankers) if (rv.modelKey) byModel.set(rv.modelKey, [...(byModel.get(rv.modelKey) ?? []), rv]);
         const standIns = new Set<string>();
         for (const [modelKey, group] of byModel) {
-          const rv0 = group[0]!;
+          const rv0 = group[0];
           const modelName = rv0.spec!.model;
           if (components.isStandIn(rv0) === true) standIns.add(modelKey);
           else {
@@ -281,7 +281,7 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
             const cands = prefixRun(firstStage.get(v.name)!, k, queries);
             const r = evaluate(qrels, cands, evalOpts);
             const rec = evaluate(qrels, cands, { ...evalOpts, metrics: [`recall@${k}`] });
-            m = { metrics: r.metrics, perQuery: r.perQuery, recall: rec.metrics[`recall@${k}`]! };
+            m = { metrics: r.metrics, perQuery: r.perQuery, recall: rec.metrics[`recall@${k}`] };
             firstStageMemo.set(key, m);
           }
           return m;
@@ -472,12 +472,12 @@ async function scoreCandidates(
     work.rerankPairsNeeded += idList.length;
     work.rerankPairsFromCache += idList.length - missing.length;
     if (missing.length > 0) {
-      const fresh = await reranker.score(q.text, missing.map((i) => texts[i]!));
-      store.putScores(model, q.text, missing.map((i) => texts[i]!), fresh);
-      missing.forEach((i, j) => (cached[i] = fresh[j]!));
+      const fresh = await reranker.score(q.text, missing.map((i) => texts[i]));
+      store.putScores(model, q.text, missing.map((i) => texts[i]), fresh);
+      missing.forEach((i, j) => (cached[i] = fresh[j]));
       work.rerankPairsComputed += missing.length;
     }
-    table.set(q.id, new Map(idList.map((id, i) => [id, cached[i]!])));
+    table.set(q.id, new Map(idList.map((id, i) => [id, cached[i]])));
     task.tick();
   }
   task.done();

@@ -31,7 +31,7 @@ export function percentile(sorted: readonly number[], p: number): number {
   const h = (sorted.length - 1) * p;
   const lo = Math.floor(h);
   const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
 export function latencyStats(samples: readonly number[]): LatencyStats {
@@ -49,7 +49,7 @@ export function seededSample<T>(items: readonly T[], n: number, seed: number): T
   const rand = mulberry32(seed >>> 0 || 1);
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
+    [a[i], a[j]] = [a[j], a[i]];
   }
   return a.slice(0, Math.min(n, a.length));
 }

@@ -61,7 +61,7 @@ export class CachedEmbedder implements Embedder {
     this.stats.misses += missing.length;
     for (let s = 0; s < missing.length; s += this.batchSize) {
       const idx = missing.slice(s, s + this.batchSize);
-      const batch = idx.map((i) => texts[i]!);
+      const batch = idx.map((i) => texts[i]);
       const vecs = await run(batch);
       this.store.putEmbeddings(model, batch, vecs);
       idx.forEach((i, j) => (out[i] = vecs[j]));

@@ -34,9 +34,9 @@ function interpolate(v: Interpolation): string {
 
 /** Tagged template: literal parts as written, interpolations escaped (arrays joined, null/undefined/false empty). */
 export function html(strings: TemplateStringsArray, ...values: Interpolation[]): Html {
-  let out = strings[0]!;
+  let out = strings[0];
   values.forEach((v, i) => {
-    out += interpolate(v) + strings[i + 1]!;
+    out += interpolate(v) + strings[i + 1];
   });
   return new Html(out);
 }

@@ -244,7 +244,7 @@ function summary(view: DatasetView, primary: MetricInfo | undefined): Html {
 
 function frontierTable(view: DatasetView, metrics: readonly MetricInfo[]): Html {
   if (view.frontier.length === 0) return html``;
-  return html`<p class="note">The Pareto frontier: each configuration below is the best ${metrics[0]!.label} reachable within its latency.</p>
+  return html`<p class="note">The Pareto frontier: each configuration below is the best ${metrics[0].label} reachable within its latency.</p>
 <table><thead><tr><th>configuration</th><th class="num">total p50 (ms)</th><th class="num">total p95 (ms)</th><th class="num">queries/s</th>${metrics.map((m) => html`<th class="num">${m.label}</th>`)}</tr></thead>
 <tbody>${view.frontier.map(
     (p) => html`<tr><td><code>${p.id}</code></td>${numCell(p.latencyP50, fmtSig(p.latencyP50))}${numCell(p.latencyP95, fmtSig(p.latencyP95))}${numCell(p.queriesPerSec, fmtSig(p.queriesPerSec))}${p.metrics.map((v) => numCell(v, fmtScore(v)))}</tr>`,
@@ -297,7 +297,7 @@ export function bestValues(rows: readonly ReportRow[], metrics: readonly MetricI
 function resultsTable(view: DatasetView, metrics: readonly MetricInfo[]): Html {
   const rows = view.qualityRows;
   if (rows.length === 0) return html``;
-  const primary = metrics[0]!;
+  const primary = metrics[0];
   const best = bestValues(rows, metrics);
   const topNs = [...new Set(rows.map((r) => r.context.topN))];
   const ctxTitle = topNs.length === 1 ? `context tokens @top-${topNs[0]} (est.)` : 'context tokens @top-N (est.)';

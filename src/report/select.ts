@@ -107,7 +107,7 @@ export function qualityPoints(rows: readonly ReportRow[], metrics: readonly Metr
       frontier: false,
     });
   }
-  for (const i of paretoFrontier(points.map((p) => ({ cost: p.latencyP50, value: p.quality })))) points[i]!.frontier = true;
+  for (const i of paretoFrontier(points.map((p) => ({ cost: p.latencyP50, value: p.quality })))) points[i].frontier = true;
   return points;
 }
 

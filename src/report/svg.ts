@@ -19,7 +19,7 @@ const URL_ATTRS = new Set(['clip-path', 'fill', 'stroke', 'mask', 'filter', 'mar
 export function scopeSvgIds(svg: string, prefix: string): string {
   const ids = new Map<string, string>();
   for (const tag of svg.match(TAG) ?? []) {
-    for (const m of tag.matchAll(ATTR)) if (m[2] === 'id' && !ids.has(m[3]!)) ids.set(m[3]!, `${prefix}-${ids.size + 1}`);
+    for (const m of tag.matchAll(ATTR)) if (m[2] === 'id' && !ids.has(m[3])) ids.set(m[3], `${prefix}-${ids.size + 1}`);
   }
   if (ids.size === 0) return svg;
   return svg.replace(TAG, (tag) =>

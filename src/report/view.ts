@@ -52,7 +52,7 @@ const finite = (x: number | undefined | null): x is number => typeof x === 'numb
 
 /** Best primary metric first; ties by lower total p50 latency, then id (deterministic). */
 function byQuality(primary: string | undefined): (a: ReportRow, b: ReportRow) => number {
-  const q = (r: ReportRow) => (primary && r.metrics && finite(r.metrics[primary]) ? r.metrics[primary]! : -Infinity);
+  const q = (r: ReportRow) => (primary && r.metrics && finite(r.metrics[primary]) ? r.metrics[primary] : -Infinity);
   const lat = (r: ReportRow) => (r.latencyMs && finite(r.latencyMs.total.p50) ? r.latencyMs.total.p50 : Infinity);
   return (a, b) => q(b) - q(a) || lat(a) - lat(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
@@ -82,7 +82,7 @@ export function datasetView(results: ReportResults, name: string, index: number)
   const tp = throughputPoints(rows);
   const cost = standInCostPoints(rows);
   // One colour per reranker label across the two cost charts.
-  const rerankerColors = new Map([...new Set([...tp.map((p) => p.reranker), ...cost.map((p) => p.reranker)])].sort().map((l, i) => [l, PALETTE[i % PALETTE.length]!]));
+  const rerankerColors = new Map([...new Set([...tp.map((p) => p.reranker), ...cost.map((p) => p.reranker)])].sort().map((l, i) => [l, PALETTE[i % PALETTE.length]]));
   if (tp.length > 0) {
     charts.throughput = { id: id('throughput'), spec: throughputSpec(tp, rerankerColors), alt: `Rerank pairs per second against batch size on ${name} (figures in the latency table below).` };
   }

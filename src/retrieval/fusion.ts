@@ -88,7 +88,7 @@ export function weightedFusion(lists: readonly ScoredDoc[][], weights?: readonly
   const out: ScoredDoc[] = [];
   for (const id of ids) {
     let s = 0;
-    norms.forEach((n, i) => (s += w[i]! * (n.scores.get(id) ?? n.missing)));
+    norms.forEach((n, i) => (s += w[i] * (n.scores.get(id) ?? n.missing)));
     out.push({ id, score: s });
   }
   return sortTrec(out);

@@ -88,7 +88,7 @@ export class Store {
   putEmbeddings(model: string, texts: readonly string[], vectors: readonly Float32Array[]): void {
     this.db.transaction(() => {
       texts.forEach((t, i) => {
-        const v = vectors[i]!;
+        const v = vectors[i];
         this.stmts.putEmb.run(model, sha256(t), Buffer.from(v.buffer, v.byteOffset, v.byteLength));
       });
     })();
@@ -114,7 +114,7 @@ export class Store {
     const q = sha256(query);
     this.db.transaction(() => {
       docs.forEach((d, i) => {
-        const s = scores[i]!;
+        const s = scores[i];
         if (!Number.isNaN(s)) this.stmts.putScore.run(model, q, sha256(d), s);
       });
     })();

@@ -142,9 +142,9 @@ export function hashEmbedding(text: string, dim = 16): number[] {
   const v = new Array<number>(dim).fill(0);
   for (const w of words(text)) {
     const h = fnv1a(w);
-    v[h % dim]! += (h >>> 16) & 1 ? 1 : -1;
+    v[h % dim] += (h >>> 16) & 1 ? 1 : -1;
   }
-  v[fnv1a(text) % dim]! += 0.5;
+  v[fnv1a(text) % dim] += 0.5;
   return v;
 }
 
@@ -165,7 +165,7 @@ export function overlapJudgement(query: string, document: string): number {
 export const overlapJudge: ChatModel = (_system, user) => {
   const m = /Query:\s*([\s\S]*?)\n\s*\nDocument:\s*([\s\S]*?)\n\s*\n/.exec(user);
   if (!m) return 'I cannot find the query and the document.';
-  return String(overlapJudgement(m[1]!, m[2]!));
+  return String(overlapJudgement(m[1], m[2]));
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -239,7 +239,7 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
       const a = items.slice();
       for (let i = a.length - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1));
-        [a[i], a[j]] = [a[j]!, a[i]!];
+        [a[i], a[j]] = [a[j], a[i]];
       }
       return a;
     }
@@ -255,9 +255,9 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
   const mutate = (list: Array<Record<string, unknown>>, fault: Fault | undefined, n: number): void => {
     if (!fault || list.length === 0) return;
     if (fault.kind === 'drop-index') list.splice(Math.floor(list.length / 2), 1);
-    else if (fault.kind === 'out-of-range-index') list[0]!.index = n + 2;
-    else if (fault.kind === 'duplicate-index' && list.length > 1) list[1]!.index = list[0]!.index;
-    else if (fault.kind === 'swap-index' && list.length > 1) [list[0]!.index, list[1]!.index] = [list[1]!.index, list[0]!.index];
+    else if (fault.kind === 'out-of-range-index') list[0].index = n + 2;
+    else if (fault.kind === 'duplicate-index' && list.length > 1) list[1].index = list[0].index;
+    else if (fault.kind === 'swap-index' && list.length > 1) [list[0].index, list[1].index] = [list[1].index, list[0].index];
   };
 
   /** The normal answer of a route: [body, extra headers, usage/timing to count when sent]. */
@@ -303,7 +303,7 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
         let vectors = await embedder(inputs);
         if (body.normalize !== false) vectors = vectors.map((v) => { const n = Math.hypot(...v); return n === 0 ? v : v.map((x) => x / n); });
         if (fault?.kind === 'drop-index') vectors = vectors.slice(0, -1);
-        if (fault?.kind === 'out-of-range-index') vectors = [...vectors, vectors[0]!];
+        if (fault?.kind === 'out-of-range-index') vectors = [...vectors, vectors[0]];
         return { json: vectors, headers: {}, counts: {} };
       }
       case '/v1/embeddings': {
@@ -356,7 +356,7 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
     req.on('end', () => {
       void (async () => {
         const raw = Buffer.concat(chunks).toString('utf8');
-        const route = (req.url ?? '/').split('?')[0]!;
+        const route = (req.url ?? '/').split('?')[0];
         const record: RecordedRequest = { route, headers: req.headers, body: {}, at: performance.now() - start, status: 0, fault: undefined };
         requests.push(record);
         const send = (status: number, text: string, headers: Record<string, string> = {}, onSent?: () => void): void => {

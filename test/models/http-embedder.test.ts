@@ -25,8 +25,8 @@ function expectClose(got: Float32Array[], want: Float32Array[]): void {
   expect(got).toHaveLength(want.length);
   for (let i = 0; i < want.length; i++) {
     expect(got[i]).toBeInstanceOf(Float32Array);
-    expect(got[i]!.length).toBe(want[i]!.length);
-    for (let j = 0; j < want[i]!.length; j++) expect(Math.abs(got[i]![j]! - want[i]![j]!)).toBeLessThan(1e-6);
+    expect(got[i].length).toBe(want[i].length);
+    for (let j = 0; j < want[i].length; j++) expect(Math.abs(got[i][j] - want[i][j])).toBeLessThan(1e-6);
   }
 }
 
@@ -54,8 +54,8 @@ describe('OpenAI-compatible /v1/embeddings', () => {
     const statuses = server.requests.map((r) => r.status);
     expect(statuses).toContain(413);
     expect(server.requests.filter((r) => r.status === 200).every((r) => (r.body.input as string[]).length <= 10)).toBe(true);
-    expect(server.requests[0]!.route).toBe('/v1/embeddings');
-    expect(server.requests[0]!.body).toMatchObject({ model: 'e5-remote', encoding_format: 'float' });
+    expect(server.requests[0].route).toBe('/v1/embeddings');
+    expect(server.requests[0].body).toMatchObject({ model: 'e5-remote', encoding_format: 'float' });
 
     const queries = await e.embedQueries(['where do rivers start']);
     expectClose(queries, [direct('query: where do rivers start', true)]);
@@ -128,7 +128,7 @@ describe('TEI /embed', () => {
     const e = await createEmbedder({ model: 'bge-small', backend: 'http', api: 'tei', url: server.url, ...FAST }, ctx);
     expectClose(await e.embedDocuments(TEXTS), TEXTS.map((t) => direct(t, true)));
     expect(server.requests.map((r) => (r.body.inputs as string[]).length)).toEqual([32, 13]);
-    expect(server.requests[0]!.body).toEqual({ inputs: TEXTS.slice(0, 32), normalize: true, truncate: true });
+    expect(server.requests[0].body).toEqual({ inputs: TEXTS.slice(0, 32), normalize: true, truncate: true });
     expect(e.identity).toEqual({
       name: 'bge-small',
       backend: 'http',

@@ -19,9 +19,9 @@ const FAST = { timeoutMs: 300, retries: 3, backoffMs: 5, maxBackoffMs: 20 };
 const TOPICS = ['protein', 'folding', 'cell', 'membrane', 'gene', 'expression', 'virus', 'vaccine', 'neuron', 'cortex', 'climate', 'ocean'];
 /** 70 distinct documents with varying overlap with the query. */
 const DOCS: string[] = Array.from({ length: 70 }, (_, i) => {
-  const a = TOPICS[i % TOPICS.length]!;
-  const b = TOPICS[(i * 7 + 3) % TOPICS.length]!;
-  const c = TOPICS[(i * 5 + 1) % TOPICS.length]!;
+  const a = TOPICS[i % TOPICS.length];
+  const b = TOPICS[(i * 7 + 3) % TOPICS.length];
+  const c = TOPICS[(i * 5 + 1) % TOPICS.length];
   return `doc ${i}: ${a} ${b} ${i % 3 === 0 ? a : c} study number ${i}`;
 });
 const QUERY = 'protein folding in the cell membrane';
@@ -59,12 +59,12 @@ describe.each([
     expect(Array.from(scores)).toEqual(Array.from(await expected(QUERY, DOCS)));
     // 70 documents, 32 per request by default.
     expect(server.requests.map((q) => (q.body.texts ?? q.body.documents) as string[]).map((t) => t.length)).toEqual([32, 32, 6]);
-    const body = server.requests[2]!.body;
+    const body = server.requests[2].body;
     if (api === 'tei') {
       expect(body).toEqual({ query: QUERY, texts: DOCS.slice(64), raw_scores: true, truncate: true });
     } else {
       expect(body).toEqual({ model: 'rerank-test', query: QUERY, documents: DOCS.slice(64), top_n: 6 });
-      expect(server.requests[0]!.route).toBe(api === 'cohere-v2' ? '/v2/rerank' : '/v1/rerank');
+      expect(server.requests[0].route).toBe(api === 'cohere-v2' ? '/v2/rerank' : '/v1/rerank');
     }
   });
 });
@@ -108,7 +108,7 @@ describe('TEI specifics', () => {
     const docs = DOCS.slice(0, 16);
     const got = await r.score(QUERY, docs);
     expect(Array.from(got)).toEqual(Array.from(await expected(QUERY, docs)).map(sigmoid));
-    expect(server.requests[0]!.body.raw_scores).toBe(false);
+    expect(server.requests[0].body.raw_scores).toBe(false);
     expect(r.identity.settings).toEqual({ api: 'tei', model: 'tei', rawScores: false });
   });
 

@@ -55,7 +55,7 @@ beforeAll(async () => {
   bi = await createEmbedder('tiny-embed', { modelsDir, threads: 1 });
   // The direct computation: each document scored alone.
   direct = new Float64Array(PASSAGES.length);
-  for (let i = 0; i < PASSAGES.length; i++) direct[i] = (await cross.score(QUERY, [PASSAGES[i]!]))[0]!;
+  for (let i = 0; i < PASSAGES.length; i++) direct[i] = (await cross.score(QUERY, [PASSAGES[i]]))[0];
 });
 
 afterAll(async () => {
@@ -114,11 +114,11 @@ describe.each(['openai', 'tei'] as const)('%s embedding server backed by the tin
     server.inject({ kind: 'malformed-json' });
     const e = await createEmbedder({ model: 'tiny-embed', backend: 'http', api, url: server.url, ...FAST }, { modelsDir });
     const got = await e.embedDocuments(PASSAGES);
-    const want = await Promise.all(PASSAGES.map(async (p) => (await bi.embedDocuments([p]))[0]!));
+    const want = await Promise.all(PASSAGES.map(async (p) => (await bi.embedDocuments([p]))[0]));
     expect(new Set(want.map((v) => v.join(','))).size).toBe(PASSAGES.length);
     expect(await e.dimension()).toBe(await bi.dimension());
     for (let i = 0; i < PASSAGES.length; i++) {
-      for (let j = 0; j < want[i]!.length; j++) expect(Math.abs(got[i]![j]! - want[i]![j]!)).toBeLessThan(1e-6);
+      for (let j = 0; j < want[i].length; j++) expect(Math.abs(got[i][j] - want[i][j])).toBeLessThan(1e-6);
     }
   });
 });

@@ -65,13 +65,13 @@ describe('LLM reranker', () => {
     const r = await llm();
     expect(Array.from(await r.score(QUERY, DOCS))).toEqual(direct);
     expect(server.requests).toHaveLength(DOCS.length);
-    const body = server.requests[0]!.body as { model: string; messages: Array<{ role: string; content: string }>; temperature: number; max_tokens: number };
-    expect(server.requests[0]!.route).toBe('/v1/chat/completions');
+    const body = server.requests[0].body as { model: string; messages: Array<{ role: string; content: string }>; temperature: number; max_tokens: number };
+    expect(server.requests[0].route).toBe('/v1/chat/completions');
     expect(body.model).toBe('judge-7b');
     expect(body.temperature).toBe(0);
     expect(body.max_tokens).toBe(16);
     expect(body.messages.map((m) => m.role)).toEqual(['system', 'user']);
-    expect(body.messages[0]!.content).toContain('from 0 (not relevant at all) to 3');
+    expect(body.messages[0].content).toContain('from 0 (not relevant at all) to 3');
     const stats = r.stats!() as LlmRerankStats;
     expect(stats.promptTokens).toBe(server.reported.promptTokens);
     expect(stats.completionTokens).toBe(server.reported.completionTokens);
@@ -85,7 +85,7 @@ describe('LLM reranker', () => {
     expect(Array.from(await r.score(QUERY, DOCS))).toEqual(direct);
     const bread = server.requests.filter((q) => JSON.stringify(q.body).includes('A recipe for bread'));
     expect(bread).toHaveLength(2);
-    const userOf = (i: number): string => (bread[i]!.body.messages as Array<{ content: string }>)[1]!.content;
+    const userOf = (i: number): string => (bread[i].body.messages as Array<{ content: string }>)[1].content;
     expect(userOf(1)).toBe(`${userOf(0)}\n\nReply with a single number from 0 to 3 and nothing else.`);
     expect(r.stats!()).toMatchObject({ failures: 0, unparsableAnswers: 1, requests: DOCS.length + 1 });
     expect(r.stats!().completionTokens).toBe(server.reported.completionTokens);
@@ -124,14 +124,14 @@ describe('LLM reranker', () => {
     const custom = await startFakeServer({
       chat: (_system, user) => {
         const m = /<q>(.*)<\/q>\s*<d>(.*)<\/d>/s.exec(user)!;
-        return String(1 + overlapJudgement(m[1]!, m[2]!));
+        return String(1 + overlapJudgement(m[1], m[2]));
       },
     });
     try {
       const template = 'Rate 1-5.\n<q>{query}</q>\n<d>{document}</d>';
       const r = await createLlmReranker({ model: 'judge', backend: 'llm', url: `${custom.url}/v1/`, promptTemplate: template, scale: [1, 5], temperature: 0.2, ...FAST }, ctx);
       expect(Array.from(await r.score(QUERY, DOCS))).toEqual(direct.map((d) => d + 1));
-      expect((custom.requests[0]!.body.messages as Array<{ content: string }>)[0]!.content).toContain('from 1 (not relevant at all) to 5');
+      expect((custom.requests[0].body.messages as Array<{ content: string }>)[0].content).toContain('from 1 (not relevant at all) to 5');
       const plain = await llm();
       expect(r.identity.settings).toMatchObject({ model: 'judge', scale: [1, 5], temperature: 0.2, maxTokens: 16 });
       expect(r.identity.settings!.promptSha256).toMatch(/^[0-9a-f]{64}$/);
@@ -149,7 +149,7 @@ describe('LLM reranker', () => {
     try {
       const r = await createLlmReranker({ model: 'judge', url: `${keyed.url}/v1`, apiKeyEnv: 'RBENCH_LLM_TEST_KEY', ...FAST }, ctx);
       const e = await rejection(r.score(QUERY, DOCS.slice(0, 1)));
-      expect(keyed.requests[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
+      expect(keyed.requests[0].headers.authorization).toBe(`Bearer ${KEY}`);
       expect(e.message).toContain('HTTP 401');
       expect(e.message).not.toContain(KEY);
       expect(JSON.stringify(r.identity)).not.toContain(KEY);

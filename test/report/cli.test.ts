@@ -69,7 +69,7 @@ describe('rbench run writes the report', () => {
   it('carries no per-query data', () => {
     const page = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
     const results = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as { results: { perQuery: Record<string, unknown> }[] };
-    const qids = Object.keys(results.results[0]!.perQuery);
+    const qids = Object.keys(results.results[0].perQuery);
     expect(qids.length).toBeGreaterThan(10);
     expect(page).not.toContain('perQuery');
     for (const q of qids.slice(0, 10)) expect(page).not.toContain(q);
@@ -125,7 +125,7 @@ describe('rbench report', () => {
 
   it('exit 2: missing or mistyped fields, named by path', () => {
     const r = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as { results: Record<string, unknown>[]; environment: Record<string, unknown> };
-    delete r.results[1]!.candidateRecall;
+    delete r.results[1].candidateRecall;
     r.environment.cores = 'two';
     expectUsage(rbench('report', bad('fields.json', JSON.stringify(r))), /field `environment\.cores`: expected number, received string; field `results\[1\]\.candidateRecall` is missing/);
   });

@@ -55,7 +55,7 @@ function row(s: RowSpec): ReportRow {
     candidates: s.k,
     reranker,
     batchSize: s.b,
-    metrics: standIn ? { 'ndcg@10': STAND_IN_SENTINELS[0]!, 'recall@10': STAND_IN_SENTINELS[1]! } : { 'ndcg@10': s.ndcg, 'recall@10': s.recall },
+    metrics: standIn ? { 'ndcg@10': STAND_IN_SENTINELS[0], 'recall@10': STAND_IN_SENTINELS[1] } : { 'ndcg@10': s.ndcg, 'recall@10': s.recall },
     firstStage: s.reranker === 'none' ? null : { 'ndcg@10': s.firstNdcg, 'recall@10': s.recall },
     candidateRecall: s.candRecall,
     context: { topN: 5, meanDocs: 5, meanWords: 400, meanTokensEstimate: 640 },
@@ -71,8 +71,8 @@ export function syntheticResults(): ReportResults {
   const base = { bm25: { ndcg: [0.6, 0.62], cand: [0.7, 0.8], ms: 0.1 }, dense: { ndcg: [0.55, 0.58], cand: [0.65, 0.85], ms: 0.5 } } as const;
   for (const retriever of ['bm25', 'dense'] as const) {
     [5, 10].forEach((k, ki) => {
-      const first = base[retriever].ndcg[ki]!;
-      const cand = base[retriever].cand[ki]!;
+      const first = base[retriever].ndcg[ki];
+      const cand = base[retriever].cand[ki];
       const ms = base[retriever].ms;
       rows.push(row({ retriever, k, reranker: 'none', b: null, ndcg: first, recall: cand, firstNdcg: first, candRecall: cand, retrieveMs: ms, rerankMs: null }));
       for (const b of [1, 4]) {

@@ -57,7 +57,7 @@ describe('report page', async () => {
   it('chart specs round-trip through their script elements with the raw strings intact', () => {
     const specs = [...page.matchAll(/<script type="application\/json" id="spec-([^"]+)">([\s\S]*?)<\/script>/g)];
     expect(specs.map((m) => m[1])).toEqual(['d0-quality', 'd0-depth', 'd0-throughput', 'd0-standin']);
-    const quality = JSON.parse(specs[0]![2]!) as { layer: unknown[]; data: { values: { id: string }[] } };
+    const quality = JSON.parse(specs[0][2]) as { layer: unknown[]; data: { values: { id: string }[] } };
     expect(quality.data.values.every((v) => v.id.startsWith(`${DATASET}/`))).toBe(true);
   });
 
@@ -74,7 +74,7 @@ describe('report page', async () => {
   it('highlights the best value of each metric column, and only those', () => {
     const best = [...page.matchAll(/<td class="num best" data-v="([^"]+)">/g)].map((m) => Number(m[1]));
     const quality = results.results.filter((r) => r.reranker?.weights !== 'random');
-    const maxOf = (k: string) => Math.max(...quality.map((r) => r.metrics![k]!));
+    const maxOf = (k: string) => Math.max(...quality.map((r) => r.metrics![k]));
     const expected = ['ndcg@10', 'recall@10'].flatMap((k) => quality.filter((r) => r.metrics![k] === maxOf(k)).map(() => maxOf(k)));
     expect(best.sort()).toEqual(expected.sort());
     expect(best.length).toBeGreaterThan(1);
@@ -103,7 +103,7 @@ describe('report page', async () => {
 
   it('renders missing measurements (NaN in memory, null in JSON) as missing, not as numbers', async () => {
     const r = syntheticResults();
-    r.results[0]!.latencyMs!.total.p95 = Number.NaN;
+    r.results[0].latencyMs!.total.p95 = Number.NaN;
     const a = await renderReport(r);
     const b = await renderReport(validateResults(JSON.parse(JSON.stringify(r)), 'results.json'));
     expect(a).toBe(b);

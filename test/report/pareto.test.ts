@@ -62,8 +62,8 @@ describe('paretoFrontier', () => {
       expect(new Set(got)).toEqual(bruteForce(points));
       // Ordered by cost ascending, and (on the frontier) value ascending with it.
       for (let i = 1; i < got.length; i++) {
-        const a = points[got[i - 1]!]!;
-        const b = points[got[i]!]!;
+        const a = points[got[i - 1]];
+        const b = points[got[i]];
         expect(a.cost <= b.cost && a.value <= b.value).toBe(true);
       }
     }

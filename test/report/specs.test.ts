@@ -54,7 +54,7 @@ describe('chart points', () => {
     // bm25 k5 and k10 without reranker cost the same: only k10 (better) is on the frontier. bm25/k10/ce/b4
     // (0.62 + 0.06, the faster batch size) is the best.
     const first = (k: number) => rows.find((r) => r.retriever.name === 'bm25' && r.candidates === k && !r.reranker)!.id;
-    expect(frontier[0]!.id).toBe(first(10));
+    expect(frontier[0].id).toBe(first(10));
     expect(frontier.map((p) => p.id)).not.toContain(first(5));
     const best = q.reduce((a, b) => (b.quality > a.quality || (b.quality === a.quality && b.latencyP50 < a.latencyP50) ? b : a));
     expect(best.frontier).toBe(true);

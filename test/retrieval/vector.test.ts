@@ -18,20 +18,20 @@ function clustered(n: number, dim: number, clusters: number, seed: number): Floa
   const r = mulberry32(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
   const centers = Array.from({ length: clusters }, () => Float32Array.from({ length: dim }, gauss));
-  return Array.from({ length: n }, (_, i) => normalize(centers[i % clusters]!.map((c) => c + 0.6 * gauss())));
+  return Array.from({ length: n }, (_, i) => normalize(centers[i % clusters].map((c) => c + 0.6 * gauss())));
 }
 
 describe('ExactIndex', () => {
   it('returns the brute-force top-k in trec_eval order, ties broken by doc id descending', async () => {
     const vecs = clustered(500, 16, 5, 1);
     // Two exact duplicates under different ids create a score tie.
-    vecs.push(vecs[0]!.slice(), vecs[0]!.slice());
+    vecs.push(vecs[0].slice(), vecs[0].slice());
     const ids = vecs.map((_, i) => (i >= 500 ? `dup${i}` : `d${i}`));
     const index = new ExactIndex();
     await index.build(ids, vecs);
-    const q = vecs[0]!;
+    const q = vecs[0];
     const got = index.search(q, 10);
-    const all: ScoredDoc[] = vecs.map((v, i) => ({ id: ids[i]!, score: v.reduce((s, x, j) => s + x * q[j]!, 0) }));
+    const all: ScoredDoc[] = vecs.map((v, i) => ({ id: ids[i], score: v.reduce((s, x, j) => s + x * q[j], 0) }));
     expect(got).toEqual(sortTrec(all).slice(0, 10));
     // d0, dup500 and dup501 have identical vectors: ranked by id descending.
     expect(got.slice(0, 3).map((d) => d.id)).toEqual(['dup501', 'dup500', 'd0']);
@@ -40,7 +40,7 @@ describe('ExactIndex', () => {
   it('returns every document when k exceeds the corpus', async () => {
     const index = new ExactIndex();
     await index.build(['a', 'b'], clustered(2, 4, 1, 2));
-    expect(index.search(clustered(1, 4, 1, 3)[0]!, 10)).toHaveLength(2);
+    expect(index.search(clustered(1, 4, 1, 3)[0], 10)).toHaveLength(2);
   });
 });
 

@@ -39,7 +39,7 @@ function toVector(v: unknown, where: string): Float32Array {
 function sameDimension(vectors: Float32Array[]): Float32Array[] {
   const d = vectors[0]?.length;
   const k = vectors.findIndex((v) => v.length !== d);
-  if (k >= 0) throw new ProtocolError(`vectors of different dimensions in one answer (${d} and ${vectors[k]!.length})`);
+  if (k >= 0) throw new ProtocolError(`vectors of different dimensions in one answer (${d} and ${vectors[k].length})`);
   return vectors;
 }
 

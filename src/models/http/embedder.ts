@@ -43,10 +43,10 @@ export interface HttpEmbedStats extends ClientCounters {
 /** Scales `v` to unit L2 norm in place (double-precision sum); a zero vector is left as it is. */
 export function l2normalize(v: Float32Array): Float32Array {
   let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
   if (s === 0) return v;
   const inv = 1 / Math.sqrt(s);
-  for (let i = 0; i < v.length; i++) v[i] = v[i]! * inv;
+  for (let i = 0; i < v.length; i++) v[i] = v[i] * inv;
   return v;
 }
 
@@ -96,7 +96,7 @@ class HttpEmbedder implements Embedder {
         const chunk = texts.slice(start, end);
         const body = this.api.body({ texts: chunk, model: this.apiModel, normalize: this.normalize });
         const { value } = await this.client.postJson(this.endpoint, body, (json) => this.checkDimension(this.api.read(json, chunk.length)), chunkSignal);
-        for (let i = 0; i < value.length; i++) out[start + i] = this.normalize ? l2normalize(value[i]!) : value[i]!;
+        for (let i = 0; i < value.length; i++) out[start + i] = this.normalize ? l2normalize(value[i]) : value[i];
       },
       signal,
     );

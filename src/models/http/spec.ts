@@ -45,7 +45,7 @@ export function parseSpec<T extends z.ZodType>(schema: T, spec: ModelSpec, what:
   const defined = Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined));
   const parsed = schema.safeParse(defined);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
+  const issue = parsed.error.issues[0];
   if (issue.code === 'unrecognized_keys') {
     const allowed = schema instanceof z.ZodObject ? Object.keys(schema.shape).join(', ') : '';
     throw new UsageError(`${what} "${spec.model}": unknown option ${issue.keys.map((k) => `\`${k}\``).join(', ')}.`, {

@@ -87,7 +87,7 @@ class LlmReranker implements Reranker {
     const out = new Float64Array(documents.length).fill(Number.NaN);
     // One request per pair; forEachChunk with chunks of 1 gives the abort-the-rest-on-failure behaviour.
     await forEachChunk(documents.length, 1, new BatchLimit(1), async (i, _end, signal) => {
-      out[i] = await this.judge(query, documents[i]!, signal);
+      out[i] = await this.judge(query, documents[i], signal);
     }, opts.signal);
     return out;
   }

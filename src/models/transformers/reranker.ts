@@ -69,12 +69,12 @@ export class TransformersReranker implements Reranker {
     // Batches are formed in order of encoded length (stable), so each batch pads to a similar length; scores
     // are pointwise and bit-identical across batch compositions, so only the cost changes, as in
     // sentence-transformers' encode(). Results are scattered back to input order.
-    const order = encoded.map((_, i) => i).sort((a, b) => encoded[a]!.ids.length - encoded[b]!.ids.length || a - b);
+    const order = encoded.map((_, i) => i).sort((a, b) => encoded[a].ids.length - encoded[b].ids.length || a - b);
     for (let start = 0; start < order.length; start += batchSize) {
       opts.signal?.throwIfAborted();
       const idx = order.slice(start, start + batchSize);
-      const logits = await this.run(idx.map((i) => encoded[i]!));
-      idx.forEach((i, j) => (out[i] = this.transform(logits[j]!)));
+      const logits = await this.run(idx.map((i) => encoded[i]));
+      idx.forEach((i, j) => (out[i] = this.transform(logits[j])));
     }
     return out;
   }

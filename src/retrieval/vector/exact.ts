@@ -40,11 +40,11 @@ export class ExactIndex implements VectorIndex {
     heap.reset(Math.min(k, n));
     for (let i = 0, off = 0; i < n; i++, off += d) {
       let s = 0;
-      for (let j = 0; j < d; j++) s += q[j]! * matrix[off + j]!;
+      for (let j = 0; j < d; j++) s += q[j] * matrix[off + j];
       heap.push(s, i);
     }
     const out: ScoredDoc[] = [];
-    heap.drain((doc, score) => out.push({ id: ids[doc]!, score }));
+    heap.drain((doc, score) => out.push({ id: ids[doc], score }));
     return out;
   }
 

@@ -45,7 +45,7 @@ export class HnswIndex implements VectorIndex {
     const index = new hnswlib.HierarchicalNSW('ip', dim);
     index.initIndex(Math.max(1, ids.length), this.params.M, this.params.efConstruction, this.params.seed);
     // hnswlib-node takes plain number[] (not typed arrays).
-    for (let i = 0; i < vectors.length; i++) index.addPoint(Array.from(vectors[i]!), i);
+    for (let i = 0; i < vectors.length; i++) index.addPoint(Array.from(vectors[i]), i);
     index.setEf(this.params.efSearch);
     this.index = index;
     this.ids = ids;
@@ -66,7 +66,7 @@ export class HnswIndex implements VectorIndex {
     if (this.index.getEf() < n) this.index.setEf(n);
     const { neighbors, distances } = this.index.searchKnn(Array.from(q), n);
     if (this.index.getEf() !== this.params.efSearch) this.index.setEf(this.params.efSearch);
-    const out = neighbors.map((label, j) => ({ id: this.ids[label]!, score: 1 - distances[j]! }));
+    const out = neighbors.map((label, j) => ({ id: this.ids[label], score: 1 - distances[j] }));
     return sortTrec(out);
   }
 

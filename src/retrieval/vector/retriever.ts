@@ -77,8 +77,8 @@ export class VectorRetriever implements Retriever {
       const batch = queries.slice(s, s + this.batchSize);
       const vecs = await embedder.embedQueries(batch.map((q) => q.text));
       batch.forEach((q, i) => {
-        truth.set(q.id, this.groundTruth!.search(vecs[i]!, k));
-        approx.set(q.id, this.opts.index.search(vecs[i]!, k));
+        truth.set(q.id, this.groundTruth!.search(vecs[i], k));
+        approx.set(q.id, this.opts.index.search(vecs[i], k));
       });
     }
     return annRecall(truth, approx, k);
@@ -99,7 +99,7 @@ export class VectorRetriever implements Retriever {
     for (let s = 0; s < queries.length; s += this.batchSize) {
       const batch = queries.slice(s, s + this.batchSize);
       const vecs = await embedder.embedQueries(batch.map((q) => q.text));
-      batch.forEach((q, i) => out.set(q.id, this.opts.index.search(vecs[i]!, k)));
+      batch.forEach((q, i) => out.set(q.id, this.opts.index.search(vecs[i], k)));
     }
     return out;
   }
