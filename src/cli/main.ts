@@ -4,22 +4,14 @@
  * the model runtimes nor the experiment machinery.
  */
 import yargs from 'yargs';
-import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
+import type { RbenchCommand } from './command.js';
 import { evalCommand } from './commands/eval.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { modelsCommand } from './commands/models.js';
 import { runCommand } from './commands/run.js';
 import { benchCommand } from './commands/bench.js';
 import { reportCommand } from './commands/report.js';
-
-/** A command module: yargs' builder plus a handler that returns the exit code. */
-export interface RbenchCommand {
-  command: string | string[];
-  describe: string;
-  builder: (y: Argv) => Argv;
-  handler: (argv: Record<string, unknown>) => Promise<number | void>;
-}
 
 const COMMANDS: RbenchCommand[] = [runCommand, evalCommand, reportCommand, datasetsCommand, modelsCommand, benchCommand];
 
@@ -43,12 +35,7 @@ export async function main(args: string[]): Promise<number> {
       failure = err ?? new UsageError(`${msg} See \`rbench --help\`.`);
       throw failure;
     });
-  for (const c of COMMANDS) {
-    parser = parser.command(c.command, c.describe, c.builder, async (argv) => {
-      const code = await c.handler(argv as Record<string, unknown>);
-      exitCode = typeof code === 'number' ? code : 0;
-    });
-  }
+  for (const c of COMMANDS) parser = c.register(parser, (code) => (exitCode = code));
   try {
     await parser.parseAsync();
   } catch (e) {

@@ -1,7 +1,6 @@
 /** `rbench run`: loads the config, runs it, prints where the results are and what the planner saved. */
 import path from 'node:path';
-import { UsageError } from '../errors.js';
-import { loadConfig } from './config.js';
+import { assertOffline, loadConfig } from './config.js';
 import { runExperiment } from './execute.js';
 
 export interface RunArgs {
@@ -10,26 +9,21 @@ export interface RunArgs {
   cache?: string;
   resume: boolean;
   noCache: boolean;
+  noRefresh: boolean;
   quiet: boolean;
   offline: boolean;
 }
 
 export async function runCommandImpl(args: RunArgs): Promise<number> {
   const x = loadConfig(args.config);
-  if (args.offline) {
-    const remote = [
-      ...x.config.rerankers.map((r, i) => ({ r, key: `rerankers[${i}]` })),
-      ...x.config.retrievers.flatMap((r, i) => (r.type === 'vector' ? [{ r: r.embedder, key: `retrievers[${i}].embedder` }] : [])),
-    ].find(({ r }) => typeof r === 'object' && (r.backend === 'http' || r.backend === 'llm' || r.url !== undefined));
-    if (remote) throw new UsageError('this model is served over the network, but --offline was given.', { file: args.config, key: remote.key, hint: 'Drop --offline or remove the remote model from the config.' });
-  }
-  const outcome = await runExperiment(x, { outDir: args.out, cache: args.cache, resume: args.resume, noCache: args.noCache, quiet: args.quiet });
+  if (args.offline) assertOffline(x);
+  const outcome = await runExperiment(x, { outDir: args.out, cache: args.cache, resume: args.resume, noCache: args.noCache, noRefresh: args.noRefresh, quiet: args.quiet });
   const { results } = outcome;
   const w = results.work;
   const rel = (p: string) => path.relative(process.cwd(), p) || '.';
   const lines = [
     `rbench: ${results.experiment}: ${w.configurations} configurations over ${results.datasets.length} dataset(s) in ${results.durationSec.toFixed(1)} s`,
-    `  planner: ${w.retrievalPasses + 0} retrieval passes instead of ${w.retrievalPassesNaive}; ${w.rerankPairsNeeded} (query, document) pairs reranked instead of ${w.rerankPairsNaive}` +
+    `  planner: ${w.retrievalPasses} retrieval passes instead of ${w.retrievalPassesNaive}; ${w.rerankPairsNeeded} (query, document) pairs reranked instead of ${w.rerankPairsNaive}` +
       (w.rerankPairsNeeded > 0 ? ` (${(w.rerankPairsNaive / w.rerankPairsNeeded).toFixed(1)}x less work)` : '') +
       `; from cache: ${w.rerankPairsFromCache} pairs${args.resume ? `, ${w.timingBlocksResumed} timing blocks` : ''}`,
     `  results: ${rel(outcome.resultsFile)}, ${rel(path.join(outcome.outDir, 'results.csv'))}, runs in ${rel(path.join(outcome.outDir, 'runs'))}/`,

@@ -9,14 +9,10 @@ import { findAlias } from '../models/aliases.js';
 import { CachedEmbedder } from '../models/embedding-cache.js';
 import { createEmbedder, createReranker, type ModelContext, type ModelSpec } from '../models/registry.js';
 import type { Embedder, ModelIdentity, Reranker, RerankStats } from '../models/types.js';
-import { createBm25Retriever } from '../retrieval/bm25/index.js';
-import { HybridRetriever } from '../retrieval/fusion.js';
 import type { Retriever } from '../retrieval/types.js';
-import { ExactIndex } from '../retrieval/vector/exact.js';
-import { DEFAULT_HNSW, HnswIndex } from '../retrieval/vector/hnsw.js';
-import { VectorRetriever } from '../retrieval/vector/retriever.js';
 import type { Store } from '../store/store.js';
-import type { EmbedderSpec, HybridEntry, RerankerVariant, RetrieverVariant } from './config.js';
+import type { EmbedderSpec, RerankerVariant, RetrieverVariant } from './config.js';
+import { retrieverType, type Built, type BuildContext } from './retrievers/index.js';
 import type { Progress } from './progress.js';
 
 export interface ComponentContext extends ModelContext {
@@ -50,14 +46,27 @@ async function resolvePerCorpus(spec: ModelSpec, dataset: Dataset, ctx: Componen
   return { ...extra, ...spec, model: alias.kind === 'embedder' ? built.embedderId : built.rerankerId };
 }
 
+/**
+ * Statistics of a model over its lifetimes: a model is loaded for the quality pass and again for the timing
+ * pass, and both count. Counters add up; `maxBatch` (the request size a server's 413 lowered it to) keeps
+ * the smaller value.
+ */
+function addStats(a: RerankStats | undefined, b: RerankStats): RerankStats {
+  const out: Record<string, number> = { ...(a as Record<string, number> | undefined) };
+  for (const [k, v] of Object.entries(b as Record<string, number | undefined>)) {
+    if (v === undefined) continue;
+    out[k] = out[k] === undefined ? v : k === 'maxBatch' ? Math.min(out[k], v) : out[k] + v;
+  }
+  return out;
+}
+
 export class Components {
-  private readonly retrievers = new Map<string, Promise<Retriever>>();
+  private readonly built = new Map<string, Promise<Built>>();
   private readonly embedders = new Map<string, Promise<{ raw: Embedder; cached: CachedEmbedder }>>();
   private readonly rerankers = new Map<string, Promise<Reranker>>();
   /** Identity and statistics of every reranker loaded so far, kept after the model is released. */
   private readonly identities = new Map<string, ModelIdentity>();
   private readonly rerankStats = new Map<string, RerankStats>();
-  private readonly hnswRecall = new Map<string, number>();
 
   constructor(
     private readonly ctx: ComponentContext,
@@ -67,66 +76,31 @@ export class Components {
     private readonly deepest: number,
   ) {}
 
-  /** The indexed retriever for a variant (memoised). */
-  retriever(v: RetrieverVariant): Promise<Retriever> {
-    let r = this.retrievers.get(v.name);
-    if (!r) {
-      r = this.build(v);
-      this.retrievers.set(v.name, r);
-    }
-    return r;
-  }
-
-  /** Depth each part of a hybrid retrieves before fusion. */
-  fusionDepth(h: Pick<HybridEntry, 'depth'>): number {
-    return Math.max(h.depth ?? 100, this.deepest);
-  }
-
-  private async build(v: RetrieverVariant): Promise<Retriever> {
-    const { progress } = this.ctx;
-    if (v.type === 'bm25') {
-      const r = createBm25Retriever({ engine: v.engine, k1: v.k1, b: v.b, fields: v.fields, analyzer: v.analyzer, fieldWeights: v.fieldWeights, norms: v.norms });
-      const t = Date.now();
-      await r.index(this.dataset.corpus);
-      progress.log(`${this.dataset.name}: indexed ${this.dataset.corpus.length} documents for ${v.name} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-      return r;
-    }
-    if (v.type === 'vector') {
-      const { raw, cached } = await this.embedder(v.embedder, v.batchSize);
-      // HNSW searches with ef >= k. Every depth of the sweep uses ef = max(efSearch, deepest count), so the
-      // shallow candidate lists are exact prefixes of the deep one and the timing pass measures the same search.
-      const efSearch = Math.max(v.hnsw?.efSearch ?? DEFAULT_HNSW.efSearch, this.deepest);
-      if (v.index === 'hnsw' && efSearch !== (v.hnsw?.efSearch ?? DEFAULT_HNSW.efSearch)) {
-        progress.notice(`${this.dataset.name}: ${v.name}: efSearch raised to ${efSearch}, the deepest candidate count (HNSW needs ef >= k)`);
-      }
-      const index = v.index === 'hnsw' ? new HnswIndex({ ...v.hnsw, efSearch }) : new ExactIndex();
-      const total = this.dataset.corpus.length;
-      const task = progress.task(`${this.dataset.name}: embed corpus for ${v.name}`, total);
-      let last = 0;
-      const r = new VectorRetriever({
-        embedder: raw,
-        cachedEmbedder: cached,
-        index,
-        batchSize: v.batchSize,
-        onProgress: (n) => {
-          task.tick(n - last);
-          last = n;
+  /** The indexed retriever of a variant and what its type records about it (memoised: built once per dataset). */
+  build(v: RetrieverVariant): Promise<Built> {
+    let b = this.built.get(v.name);
+    if (!b) {
+      const ctx: BuildContext = {
+        dataset: this.dataset,
+        progress: this.ctx.progress,
+        store: this.ctx.store,
+        deepest: this.deepest,
+        embedder: (spec, batchSize) => this.embedder(spec, batchSize),
+        retriever: (name) => {
+          const part = this.variants.find((x) => x.name === name);
+          if (!part) throw new UsageError(`retriever "${v.name}" refers to "${name}", which is not a retriever of this experiment.`, { key: 'retrievers' });
+          return this.retriever(part);
         },
-      });
-      await r.index(this.dataset.corpus);
-      task.done();
-      return r;
+      };
+      b = retrieverType(v.type).build(v, ctx);
+      this.built.set(v.name, b);
     }
-    const parts = await Promise.all(
-      v.of.map((name) => {
-        const part = this.variants.find((x) => x.name === name);
-        if (!part) throw new UsageError(`hybrid "${v.name}" refers to "${name}", which is not a retriever of this experiment.`, { key: 'retrievers' });
-        return this.retriever(part);
-      }),
-    );
-    const weights = v.weights ?? (v.weight !== undefined ? [1 - v.weight, v.weight] : undefined);
-    const params = v.fusion === 'rrf' ? { method: 'rrf' as const, rrfK: v.rrfK } : { method: 'weighted' as const, weights, normalization: v.normalization };
-    return new HybridRetriever(parts, params, this.fusionDepth(v));
+    return b;
+  }
+
+  /** The indexed retriever for a variant (memoised). */
+  async retriever(v: RetrieverVariant): Promise<Retriever> {
+    return (await this.build(v)).retriever;
   }
 
   /** An embedder and its cached wrapper (memoised by spec). */
@@ -174,7 +148,7 @@ export class Components {
     this.rerankers.delete(v.modelKey);
     const model = await r;
     const stats = model.stats?.();
-    if (stats) this.rerankStats.set(v.modelKey, { ...stats });
+    if (stats) this.rerankStats.set(v.modelKey, addStats(this.rerankStats.get(v.modelKey), stats));
     await model.dispose();
   }
 
@@ -216,14 +190,6 @@ export class Components {
     return { computed, fromCache };
   }
 
-  setAnnRecall(name: string, recall: number): void {
-    this.hnswRecall.set(name, recall);
-  }
-
-  annRecall(name: string): number | undefined {
-    return this.hnswRecall.get(name);
-  }
-
   async dispose(): Promise<void> {
     const all = [...this.rerankers.values(), ...[...this.embedders.values()].map(async (e) => (await e).raw)];
     for (const p of all) {
@@ -233,9 +199,9 @@ export class Components {
         /* a model that failed to load has nothing to release */
       }
     }
-    for (const p of this.retrievers.values()) {
+    for (const p of this.built.values()) {
       try {
-        await (await p).dispose?.();
+        await (await p).retriever.dispose?.();
       } catch {
         /* ditto */
       }

@@ -1,104 +1,36 @@
 /**
- * Experiment configuration: YAML or JSON, validated by a schema (zod) with every key checked. Errors name
- * the file, the line (YAML and JSON both), the key path and the allowed values, and exit with code 2.
+ * Experiment configuration: YAML or JSON, validated by a schema (zod) with every key checked. Every problem
+ * in the file is reported at once (up to MAX_PROBLEMS), each with the file, its line (YAML and JSON both),
+ * the key path and what to do; a misspelt key is reported where it is written, with the nearest allowed key.
+ * Bad configs exit with code 2.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import leven from 'leven';
+import { LineCounter, parseDocument, isMap, isNode, isScalar } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { canonicalJson } from '../canonical.js';
+import { defaultName as defaultDatasetName } from '../data/beir.js';
 import { datasetSpecSchema } from '../data/datasets.js';
 import { MODEL_ALIASES, findAlias } from '../models/aliases.js';
+import { isRemoteModelSpec } from '../models/registry.js';
+import { RETRIEVER_TYPES, retrieverSchema, retrieverType, type CheckContext, type RetrieverEntry, type RetrieverVariant } from './retrievers/index.js';
+import { modelOptions, nonNegativeInt, positiveInt, sweepable, type EmbedderSpec } from './schema.js';
 
-const positiveInt = z.number().int().positive();
-const nonNegativeInt = z.number().int().nonnegative();
-
-/** Either one value or a list of values to sweep over. */
-const sweepable = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).min(1)]);
+export type { RetrieverEntry, RetrieverVariant } from './retrievers/index.js';
+export type { EmbedderSpec } from './schema.js';
 
 /** A dataset entry: src/data's dataset spec (bundled/shared/fetched name, BEIR or CSV path) plus run options. */
 const datasetSchema = datasetSpecSchema.safeExtend({
+  /**
+   * The dataset's name in configuration ids, run paths and reports (default: its `name`, or its folder's name;
+   * with the split appended when two entries would otherwise share a name).
+   */
+  label: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@=+-]*$/, 'use letters, digits and . _ @ = + - (it names folders and ids)').optional(),
   /** Evaluate only the first N judged queries (in file order): for quick trials, never for published numbers. */
   maxQueries: positiveInt.optional(),
 });
-
-const modelOptions = {
-  backend: z.enum(['transformers', 'http', 'llm']).optional(),
-  dtype: z.enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4']).optional(),
-  maxLength: positiveInt.optional(),
-  threads: positiveInt.optional(),
-  api: z.enum(['tei', 'cohere-v1', 'cohere-v2', 'jina', 'openai']).optional(),
-  url: z.string().url().optional(),
-  apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the NAME of an environment variable holding the key, not the key itself').optional(),
-  maxBatch: positiveInt.optional(),
-  concurrency: positiveInt.optional(),
-  timeoutMs: positiveInt.optional(),
-  retries: nonNegativeInt.optional(),
-  backoffMs: nonNegativeInt.optional(),
-  maxBackoffMs: nonNegativeInt.optional(),
-  maxRetryAfterMs: nonNegativeInt.optional(),
-};
-
-const embedderSpecSchema = z.union([
-  z.string().min(1),
-  z.strictObject({
-    model: z.string().min(1),
-    ...modelOptions,
-    batchSize: positiveInt.optional(),
-    queryPrefix: z.string().optional(),
-    passagePrefix: z.string().optional(),
-    pooling: z.enum(['mean', 'cls', 'none']).optional(),
-    normalize: z.boolean().optional(),
-  }),
-]);
-
-const sweepSchema = z.record(z.string(), z.array(z.union([z.number(), z.string(), z.boolean()])).min(1)).optional();
-
-const bm25Schema = z.strictObject({
-  type: z.literal('bm25'),
-  name: z.string().min(1).optional(),
-  engine: z.enum(['lucene', 'wink']).default('lucene'),
-  k1: z.number().nonnegative().default(0.9),
-  b: z.number().min(0).max(1).default(0.4),
-  fields: z.enum(['flat', 'multifield']).default('flat'),
-  /** Multifield: weight of each field's score (Anserini's default 1.0 / 1.0). */
-  fieldWeights: z.strictObject({ title: z.number().nonnegative().optional(), text: z.number().nonnegative().optional() }).optional(),
-  analyzer: z.enum(['english', 'simple']).default('english'),
-  /** Document lengths as Lucene stores them (one-byte norms, the default, reproduces Anserini) or exact. */
-  norms: z.enum(['lucene', 'exact']).optional(),
-  sweep: sweepSchema,
-});
-
-const vectorSchema = z.strictObject({
-  type: z.literal('vector'),
-  name: z.string().min(1).optional(),
-  embedder: embedderSpecSchema,
-  index: z.enum(['exact', 'hnsw']).default('exact'),
-  hnsw: z
-    .strictObject({ M: positiveInt.default(16), efConstruction: positiveInt.default(200), efSearch: positiveInt.default(100), seed: nonNegativeInt.default(100) })
-    .optional(),
-  batchSize: positiveInt.default(64),
-  sweep: sweepSchema,
-});
-
-const hybridSchema = z.strictObject({
-  type: z.literal('hybrid'),
-  name: z.string().min(1).optional(),
-  of: z.array(z.string().min(1)).min(2),
-  fusion: z.enum(['rrf', 'weighted']).default('rrf'),
-  rrfK: z.number().nonnegative().default(60),
-  /** Weighted fusion: one weight per retriever in `of`. */
-  weights: z.array(z.number().nonnegative()).optional(),
-  /** Weighted fusion of two retrievers: the weight of the second (the first gets 1 − weight). */
-  weight: z.number().min(0).max(1).optional(),
-  normalization: z.enum(['minmax', 'zscore']).default('minmax'),
-  /** Documents each part retrieves before fusion (default max(candidates, 100)). */
-  depth: positiveInt.optional(),
-  sweep: sweepSchema,
-});
-
-const retrieverSchema = z.discriminatedUnion('type', [bm25Schema, vectorSchema, hybridSchema]);
 
 const rerankerObjectSchema = z.strictObject({
   name: z.string().min(1).optional(),
@@ -167,20 +99,13 @@ export const configSchema = z.strictObject({
 export type RawConfig = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type DatasetEntry = Config['datasets'][number];
-export type RetrieverEntry = Config['retrievers'][number];
-export type Bm25Entry = z.output<typeof bm25Schema>;
-export type VectorEntry = z.output<typeof vectorSchema>;
-export type HybridEntry = z.output<typeof hybridSchema>;
 export type RerankerObject = z.output<typeof rerankerObjectSchema>;
-export type EmbedderSpec = z.output<typeof embedderSpecSchema>;
 
-/** A retriever after sweep expansion: a unique name and fixed parameters. */
-export type RetrieverVariant = (Omit<Bm25Entry, 'sweep'> | Omit<VectorEntry, 'sweep'> | Omit<HybridEntry, 'sweep'>) & {
-  name: string;
-  /** The entry it came from and the swept values, when it is one point of a sweep. */
-  base: string;
-  swept?: Record<string, unknown>;
-};
+/** A dataset of the experiment: its config entry and the label its rows, runs and reports carry. */
+export interface DatasetPlan {
+  entry: DatasetEntry;
+  label: string;
+}
 
 /** A reranker after expansion: `none`, or a model with fixed interpolation. */
 export interface RerankerVariant {
@@ -201,8 +126,33 @@ export interface RerankerVariant {
 export interface ExpandedConfig {
   config: Config;
   file: string;
+  datasets: DatasetPlan[];
   retrievers: RetrieverVariant[];
   rerankers: RerankerVariant[];
+}
+
+/** Every model spec an expanded config names, with its config key (for --offline and the up-front model check). */
+export function modelSpecsOf(x: ExpandedConfig): { spec: EmbedderSpec; key: string }[] {
+  const out: { spec: EmbedderSpec; key: string }[] = [];
+  x.config.retrievers.forEach((r, i) => {
+    for (const spec of retrieverType(r.type).models?.(r) ?? []) out.push({ spec, key: `retrievers[${i}]` });
+  });
+  x.config.rerankers.forEach((r, i) => {
+    if (r !== 'none') out.push({ spec: r, key: `rerankers[${i}]` });
+  });
+  return out;
+}
+
+/** Refuses (exit 2, naming the key) any model served over the network: `rbench run --offline`. */
+export function assertOffline(x: ExpandedConfig): void {
+  const remote = modelSpecsOf(x).find(({ spec }) => isRemoteModelSpec(spec));
+  if (remote) {
+    throw new UsageError('this model is served over the network, but --offline was given.', {
+      file: x.file,
+      key: remote.key,
+      hint: 'Drop --offline or remove the remote model from the config.',
+    });
+  }
 }
 
 /** Reads, parses and validates a config file. Throws UsageError with file, line and key path. */
@@ -220,19 +170,72 @@ export function loadConfig(file: string): ExpandedConfig {
   return parseConfig(text, file);
 }
 
+const README_HINT = 'See README "Experiment config" for every key and its allowed values.';
+
+/** At most this many problems are listed; the rest are counted. */
+export const MAX_PROBLEMS = 20;
+
+export interface ConfigProblem {
+  line: number | undefined;
+  /** Key path such as `retrievers[1].hnsw.efSearch` ('' for the whole file). */
+  key: string;
+  message: string;
+}
+
+/** Every problem found in a config file, reported together (exit 2). */
+export class ConfigError extends UsageError {
+  readonly problems: ConfigProblem[];
+
+  constructor(file: string, problems: ConfigProblem[]) {
+    const sorted = [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    if (sorted.length === 1) super(sorted[0].message, { file, line: sorted[0].line, key: sorted[0].key || undefined });
+    else super(ConfigError.list(file, sorted), { file });
+    this.problems = sorted;
+  }
+
+  private static list(file: string, sorted: readonly ConfigProblem[]): string {
+    const where = (p: ConfigProblem) => `${p.line !== undefined ? `${file}:${p.line}` : file}${p.key ? `, config key \`${p.key}\`` : ''}`;
+    // The pointer to the README is said once for the list, not on every line.
+    const shown = sorted.slice(0, MAX_PROBLEMS).map((p) => `  ${where(p)}: ${p.message.replace(` ${README_HINT}`, '')}`);
+    const more = sorted.length > MAX_PROBLEMS ? [`  … and ${sorted.length - MAX_PROBLEMS} more`] : [];
+    return `${sorted.length} problems in the config:\n${[...shown, ...more].join('\n')}\n${README_HINT}`;
+  }
+}
+
+/** Collects problems with their lines; `throwIfAny` raises them together. */
+class Problems {
+  readonly list: ConfigProblem[] = [];
+  constructor(
+    private readonly file: string,
+    private readonly lineOf: (p: readonly PropertyKey[]) => number | undefined,
+  ) {}
+
+  add(message: string, p: readonly PropertyKey[], hint?: string, line?: number): void {
+    const key = formatPath(p);
+    const text = `${message}${hint ? ` ${hint}` : ''}`;
+    if (this.list.some((x) => x.key === key && x.message === text)) return;
+    this.list.push({ line: line ?? this.lineOf(p), key, message: text });
+  }
+
+  throwIfAny(): void {
+    if (this.list.length > 0) throw new ConfigError(this.file, this.list);
+  }
+}
+
 export function parseConfig(text: string, file: string): ExpandedConfig {
   const lineCounter = new LineCounter();
   // YAML is a superset of JSON, so one parser serves both and gives line numbers for both.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const kind = file.endsWith('.json') ? 'JSON' : 'YAML';
   if (doc.errors.length > 0) {
-    const err = doc.errors[0];
-    const pos = lineCounter.linePos(err.pos[0]);
-    throw new UsageError(`invalid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${err.message.split('\n')[0]}.`, { file, line: pos.line, hint: 'Fix the syntax at that line.' });
+    const problems = doc.errors.map((err) => ({ line: lineCounter.linePos(err.pos[0]).line, key: '', message: `invalid ${kind}: ${err.message.split('\n')[0]}. Fix the syntax at that line.` }));
+    throw new ConfigError(file, problems);
   }
   const raw: unknown = doc.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new UsageError('the config must be a mapping with keys name, datasets, retrievers, candidates, ...', { file, hint: 'See configs/quickstart.yaml for an example.' });
   }
+  /** The line of the deepest node of `p` that exists (a key's own line for keys, the value's otherwise). */
   const lineOf = (p: readonly PropertyKey[]): number | undefined => {
     for (let n = p.length; n >= 0; n--) {
       const node = doc.getIn(p.slice(0, n) as (string | number)[], true);
@@ -240,53 +243,171 @@ export function parseConfig(text: string, file: string): ExpandedConfig {
     }
     return undefined;
   };
+  /** The line where a key of a mapping is written (the value's line can be another for block values). */
+  const keyLineOf = (parent: readonly PropertyKey[], key: string): number | undefined => {
+    const map = doc.getIn(parent as (string | number)[], true);
+    const pair = isMap(map) ? map.items.find((it) => isScalar(it.key) && it.key.value === key) : undefined;
+    const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
+    return range ? lineCounter.linePos(range[0]).line : lineOf([...parent, key]);
+  };
+  const problems = new Problems(file, lineOf);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    let p: PropertyKey[] = [...issue.path];
-    let message = issue.message;
-    if (issue.code === 'unrecognized_keys') {
-      const keys = issue.keys;
-      p = [...p, keys[0]];
-      message = `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}; allowed here: ${allowedKeys(issue.path, raw).join(', ')}`;
-    } else if (issue.code === 'invalid_union' && issue.path.length >= 2 && issue.path[0] === 'retrievers') {
-      message = `${message}; check \`type\` (bm25, vector or hybrid) and the keys for that type`;
-    }
-    throw new UsageError(`${message}.`, { file, line: lineOf(p), key: formatPath(p), hint: 'See README "Experiment config" for every key and its allowed values.' });
+    for (const issue of parsed.error.issues) explainIssue(issue, [], raw, problems, keyLineOf);
+    problems.throwIfAny();
+    throw new UsageError('the config is not valid.', { file }); // unreachable: a failed parse has issues
   }
-  const config = parsed.data;
-  const fail = (message: string, p: PropertyKey[], hint?: string): never => {
-    throw new UsageError(message, { file, line: lineOf(p), key: formatPath(p), hint });
-  };
-  return expand(config, file, fail);
+  const x = expand(parsed.data, file, problems);
+  problems.throwIfAny();
+  return x;
 }
-
 function formatPath(p: readonly PropertyKey[]): string {
   return p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
 }
 
-/** Keys allowed at a schema path (for unknown-key messages). */
+function valueAt(raw: unknown, p: readonly PropertyKey[]): unknown {
+  let v = raw;
+  for (const k of p) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
+/** The closest of `candidates` to `word`, when it is close enough to be a likely misspelling. */
+export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = leven(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+type ZodIssue = z.core.$ZodIssue;
+
+/**
+ * Turns one zod issue into problems a person can act on: unknown keys at their own line with the nearest
+ * allowed key, a missing key said once, the branch of a union that the value was meant for.
+ */
+function explainIssue(
+  issue: ZodIssue,
+  prefix: readonly PropertyKey[],
+  raw: unknown,
+  problems: Problems,
+  keyLineOf: (parent: readonly PropertyKey[], key: string) => number | undefined,
+): void {
+  const p = [...prefix, ...issue.path];
+  const hint = README_HINT;
+  const parentPath = p.slice(0, -1);
+  const parentValue = valueAt(raw, parentPath);
+  const isMapping = parentValue !== null && typeof parentValue === 'object' && !Array.isArray(parentValue);
+  if (issue.code !== 'unrecognized_keys' && p.length > 0 && isMapping && valueAt(raw, p) === undefined) {
+    const key = String(p[p.length - 1]);
+    // A misspelling of this key in the same mapping already says "did you mean"; say it once.
+    if (Object.keys(parentValue).some((s) => s !== key && nearest(s, [key]) === key)) return;
+    problems.add(`missing required key \`${key}\`${parentPath.length > 0 ? ` in \`${formatPath(parentPath)}\`` : ''}.`, p, hint);
+    return;
+  }
+  if (issue.code === 'unrecognized_keys') {
+    const allowed = allowedKeys(p, raw);
+    const where = describeObject(p, raw);
+    for (const key of issue.keys) {
+      const guess = nearest(key, allowed.filter((k) => valueAt(raw, [...p, k]) === undefined));
+      const message = guess
+        ? `\`${key}\` is not ${where}; did you mean \`${guess}\`?`
+        : `\`${key}\` is not ${where}. Allowed here: ${allowed.join(', ')}.`;
+      problems.add(message, [...p, key], undefined, keyLineOf(p, key));
+    }
+    return;
+  }
+  if (issue.code === 'invalid_union') {
+    if ('discriminator' in issue && issue.discriminator) {
+      const value = valueAt(raw, p);
+      const options = (issue as { options?: unknown[] }).options?.map(String) ?? [];
+      const guess = typeof value === 'string' ? nearest(value, options) : undefined;
+      problems.add(
+        value === undefined
+          ? `missing \`${issue.discriminator}\`; one of ${options.join(', ')}.`
+          : `${JSON.stringify(value)} is not a retriever ${issue.discriminator}${guess ? `; did you mean \`${guess}\`?` : '.'} Types: ${options.join(', ')}.`,
+        p,
+      );
+      return;
+    }
+    // A union of a name and an object (rerankers, embedders): explain the branch the value was written for.
+    const value = valueAt(raw, p);
+    const branches = issue.errors.filter((errs) => !errs.some((e) => e.code === 'invalid_type' && e.path.length === 0));
+    if (branches.length === 1) {
+      for (const sub of branches[0]) explainIssue(sub, p, raw, problems, keyLineOf);
+      return;
+    }
+    problems.add(`${typeof value === 'object' && value !== null ? 'this object' : JSON.stringify(value)} is not valid here: expected a model name or an object with \`model\` and its options.`, p, hint);
+    return;
+  }
+  if (issue.code === 'invalid_value' && 'values' in issue) {
+    const value = valueAt(raw, p);
+    const options = issue.values.map(String);
+    const guess = typeof value === 'string' ? nearest(value, options) : undefined;
+    problems.add(`${JSON.stringify(value)} is not allowed; expected one of ${options.join(', ')}${guess ? `. Did you mean \`${guess}\`?` : '.'}`, p);
+    return;
+  }
+  problems.add(`${issue.message.replace(/^Invalid input: /, '')}.`, p, hint);
+}
+
+/** Unwraps optional / default / nullable / pipe wrappers of a schema. */
+function unwrap(s: z.ZodType): z.ZodType {
+  let t = s;
+  for (;;) {
+    const def = t.def as { type: string; innerType?: z.ZodType; in?: z.ZodType };
+    if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault') && def.innerType) t = def.innerType;
+    else if (def.type === 'pipe' && def.in) t = def.in;
+    else return t;
+  }
+}
+
+/** The object schema at a config path (following arrays, and unions by the value written there). */
+function schemaAt(p: readonly PropertyKey[], raw: unknown): z.ZodObject | undefined {
+  let s: z.ZodType | undefined = configSchema;
+  for (let i = 0; i <= p.length && s; i++) {
+    s = unwrap(s);
+    const def = s.def as { type: string; options?: z.ZodType[]; element?: z.ZodType; discriminator?: string };
+    if (def.type === 'union' && def.options) {
+      const value = valueAt(raw, p.slice(0, i));
+      const objects = def.options.map(unwrap).filter((o): o is z.ZodObject => o instanceof z.ZodObject);
+      s = def.discriminator
+        ? objects.find((o) => {
+            const lit = o.shape[def.discriminator!] as z.ZodType | undefined;
+            return lit !== undefined && lit.safeParse((value as Record<string, unknown> | undefined)?.[def.discriminator!]).success;
+          })
+        : objects[0];
+      if (!s) return undefined;
+    }
+    if (i === p.length) break;
+    const seg = p[i];
+    if (s instanceof z.ZodObject) s = s.shape[String(seg)] as z.ZodType | undefined;
+    else if (def.type === 'array' && def.element) s = def.element;
+    else return undefined;
+  }
+  const last = s ? unwrap(s) : undefined;
+  return last instanceof z.ZodObject ? last : undefined;
+}
+
+/** Keys allowed at a config path, read from the schemas themselves. */
 function allowedKeys(p: readonly PropertyKey[], raw: unknown): string[] {
-  const top = ['datasets', 'retrievers', 'rerankers', 'evaluation', 'latency'];
-  if (p.length === 0) return Object.keys(configSchema.shape);
-  const head = String(p[0]);
-  if (!top.includes(head)) return [];
-  if (head === 'datasets') return ['name', 'path', 'split', 'format', 'delimiter', 'corpus', 'queries', 'qrels', 'maxQueries'];
-  if (head === 'evaluation') return ['complete', 'relLevel', 'judgedOnly'];
-  if (head === 'latency') return ['warmupQueries', 'sampleQueries', 'repetitions', 'seed', 'threads', 'skip'];
-  if (head === 'rerankers') {
-    if (p.length >= 3 && p[2] === 'latency') return ['warmupQueries', 'sampleQueries', 'repetitions'];
-    if (p.length >= 3 && p[2] === 'interpolate') return ['weight'];
-    return Object.keys(rerankerObjectSchema.shape);
+  return Object.keys(schemaAt(p, raw)?.shape ?? {});
+}
+
+/** "a config key", "a key of a bm25 retriever", "a key of `latency`". */
+function describeObject(p: readonly PropertyKey[], raw: unknown): string {
+  if (p.length === 0) return 'a config key';
+  if (p.length === 2 && p[0] === 'retrievers') {
+    const type = (valueAt(raw, p) as { type?: unknown } | undefined)?.type;
+    return `a key of a ${typeof type === 'string' ? `${type} ` : ''}retriever`;
   }
-  if (head === 'retrievers') {
-    if (p.length >= 3 && p[2] === 'hnsw') return ['M', 'efConstruction', 'efSearch', 'seed'];
-    if (p.length >= 3 && p[2] === 'embedder') return ['model', ...Object.keys(modelOptions), 'batchSize', 'queryPrefix', 'passagePrefix', 'pooling', 'normalize'];
-    const type = (raw as { retrievers?: { type?: unknown }[] }).retrievers?.[Number(p[1])]?.type;
-    const shape = type === 'vector' ? vectorSchema.shape : type === 'hybrid' ? hybridSchema.shape : bm25Schema.shape;
-    return Object.keys(shape);
-  }
-  return [];
+  if (p.length === 2 && p[0] === 'rerankers') return 'a reranker option';
+  if (p.length === 2 && p[0] === 'datasets') return 'a dataset key';
+  return `a key of \`${formatPath(p)}\``;
 }
 
 const ALIAS_LIST = (kind: 'reranker' | 'embedder') =>
@@ -298,71 +419,82 @@ const ALIAS_LIST = (kind: 'reranker' | 'embedder') =>
  * A model name is an alias, a Hugging Face id (`org/name`), a local folder or an http(s) URL. Anything
  * else is most likely a misspelt alias.
  */
-function checkModelName(name: string, kind: 'reranker' | 'embedder', configDir: string, fail: (m: string, p: PropertyKey[], h?: string) => never, p: PropertyKey[]): void {
+function checkModelName(name: string, kind: 'reranker' | 'embedder', configDir: string, problems: Problems, p: PropertyKey[]): void {
   const alias = findAlias(name);
   if (alias) {
-    if (alias.kind !== kind) fail(`"${name}" is ${alias.kind === 'reranker' ? 'a reranker' : 'an embedder'}, not ${kind === 'reranker' ? 'a reranker' : 'an embedder'}.`, p, `${kind === 'reranker' ? 'Rerankers' : 'Embedders'}: ${ALIAS_LIST(kind)}.`);
+    if (alias.kind !== kind) problems.add(`"${name}" is ${alias.kind === 'reranker' ? 'a reranker' : 'an embedder'}, not ${kind === 'reranker' ? 'a reranker' : 'an embedder'}.`, p, `${kind === 'reranker' ? 'Rerankers' : 'Embedders'}: ${ALIAS_LIST(kind)}.`);
     return;
   }
   if (/^https?:\/\//.test(name)) return;
   if (/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(name)) return; // Hub id or relative folder
   if (name.startsWith('.') || name.startsWith('/') || fs.existsSync(path.resolve(configDir, name))) return;
-  fail(`unknown ${kind} "${name}".`, p, `Use an alias (${ALIAS_LIST(kind)}), a Hugging Face id like org/name, a local model folder, or an http(s) URL.`);
+  const guess = nearest(name, MODEL_ALIASES.filter((a) => a.kind === kind).map((a) => a.alias));
+  problems.add(
+    `unknown ${kind} "${name}"${guess ? `; did you mean \`${guess}\`?` : '.'}`,
+    p,
+    `Use an alias (${ALIAS_LIST(kind)}), a Hugging Face id like org/name, a local model folder, or an http(s) URL.`,
+  );
 }
 
-function expand(config: Config, file: string, fail: (m: string, p: PropertyKey[], h?: string) => never): ExpandedConfig {
+/**
+ * Labels of the datasets: the entry's `label`, else its name (or folder name). Two entries with the same
+ * name (one BEIR folder with `split: test` and `split: dev`) get the split appended, so configuration ids
+ * and run paths stay unique; the same entry listed twice is a mistake.
+ */
+function datasetPlans(config: Config, configDir: string, problems: Problems): DatasetPlan[] {
+  const base = (e: DatasetEntry) => e.label ?? e.name ?? defaultDatasetName(path.resolve(configDir, e.path ?? '.'));
+  const seen = new Map<string, number>();
+  config.datasets.forEach((e, i) => {
+    const key = canonicalJson({ ...e, split: e.split ?? 'test', path: e.path === undefined ? undefined : path.resolve(configDir, e.path) });
+    const first = seen.get(key);
+    if (first !== undefined) problems.add(`the same dataset is listed twice (as datasets[${first}] and datasets[${i}]).`, ['datasets', i], 'Remove one of them.');
+    else seen.set(key, i);
+  });
+  const bases = config.datasets.map(base);
+  const plans = config.datasets.map((entry, i) => {
+    const shared = bases.filter((b) => b === bases[i]).length > 1;
+    return { entry, label: shared && entry.label === undefined ? `${bases[i]}@${entry.split ?? 'test'}` : bases[i] };
+  });
+  plans.forEach((p, i) => {
+    const j = plans.findIndex((q) => q.label === p.label);
+    if (j !== i && !problems.list.some((x) => x.key === `datasets[${i}]`)) {
+      problems.add(`datasets[${j}] and datasets[${i}] would both be labelled "${p.label}" in ids and run paths.`, ['datasets', i], 'Give each a distinct `label`.');
+    }
+  });
+  return plans;
+}
+
+function expand(config: Config, file: string, problems: Problems): ExpandedConfig {
   const configDir = path.dirname(path.resolve(file));
   // Metrics are validated by the metric registry when the run starts (it names the allowed forms).
+  const datasets = datasetPlans(config, configDir, problems);
 
-  // Retrievers: default names, uniqueness, sweeps, hybrid references.
+  // Retrievers: default names, uniqueness, type checks, sweeps, references between retrievers.
   const variants: RetrieverVariant[] = [];
   const baseNames = new Map<string, number>();
   config.retrievers.forEach((r, i) => {
-    const name = r.name ?? defaultRetrieverName(r);
-    if (baseNames.has(name)) fail(`two retrievers are both named "${name}".`, ['retrievers', i], 'Give each one a distinct `name`.');
+    const type = retrieverType(r.type);
+    const name = r.name ?? type.defaultName(r);
+    if (baseNames.has(name)) problems.add(`two retrievers are both named "${name}".`, ['retrievers', i], 'Give each one a distinct `name`.');
     baseNames.set(name, i);
-    if (r.type === 'vector') {
-      const spec = typeof r.embedder === 'string' ? r.embedder : r.embedder.model;
-      checkModelName(spec, 'embedder', configDir, fail, ['retrievers', i, 'embedder']);
-      if (r.index === 'exact' && r.hnsw) fail('`hnsw` parameters given for an exact index.', ['retrievers', i, 'hnsw'], 'Set `index: hnsw` or remove `hnsw`.');
-    }
-    if (r.type === 'hybrid') {
-      if (r.fusion === 'rrf' && (r.weights || r.weight !== undefined)) fail('weights are given but `fusion` is rrf.', ['retrievers', i, 'fusion'], 'Use `fusion: weighted` to weight the retrievers.');
-      if (r.weights && r.weights.length !== r.of.length) fail(`${r.of.length} retrievers in \`of\` but ${r.weights.length} weights.`, ['retrievers', i, 'weights']);
-      if (r.weight !== undefined && r.of.length !== 2) fail('`weight` applies to two retrievers; use `weights` (one per retriever) for more.', ['retrievers', i, 'weight']);
-    }
-    const sweep = r.sweep ?? {};
-    const keys = Object.keys(sweep);
-    const combos: Record<string, unknown>[] = [{}];
-    for (const k of keys) {
-      const allowed = sweepableKeys(r);
-      if (!allowed.includes(k)) fail(`cannot sweep "${k}" for a ${r.type} retriever.`, ['retrievers', i, 'sweep', k], `Sweepable: ${allowed.join(', ')}.`);
-      const next: Record<string, unknown>[] = [];
-      for (const c of combos) for (const v of sweep[k]) next.push({ ...c, [k]: v });
-      combos.splice(0, combos.length, ...next);
-    }
-    for (const c of combos) {
-      const { sweep: _s, ...rest } = r;
-      const v = applySweep(structuredClone(rest), c) as RetrieverVariant;
-      v.base = name;
-      v.name = keys.length === 0 ? name : `${name}@${Object.entries(c).map(([k, x]) => `${k.split('.').pop()}=${String(x)}`).join(',')}`;
-      if (keys.length > 0) v.swept = c;
-      // Re-validate the swept values against the schema (a sweep value must be a legal value).
-      const { base: _b, swept: _w, ...params } = v;
-      const check = retrieverSchema.safeParse(params);
-      if (keys.length > 0 && !check.success) fail(`sweep value ${JSON.stringify(c)} is not valid: ${check.error.issues[0].message}.`, ['retrievers', i, 'sweep']);
-      variants.push(v);
-    }
+    const ctx: CheckContext = {
+      problem: (message, p, hint) => problems.add(message, ['retrievers', i, ...p], hint),
+      checkEmbedder: (spec, p) => checkModelName(typeof spec === 'string' ? spec : spec.model, 'embedder', configDir, problems, ['retrievers', i, ...p]),
+    };
+    type.check?.(r, ctx);
+    for (const v of sweepVariants(r, name, i, problems)) variants.push(v);
   });
   config.retrievers.forEach((r, i) => {
-    if (r.type !== 'hybrid') return;
-    r.of.forEach((ref, j) => {
-      const target = baseNames.get(ref);
-      if (target === undefined) fail(`hybrid part "${ref}" is not the name of a retriever.`, ['retrievers', i, 'of', j], `Names: ${[...baseNames.keys()].join(', ')}.`);
-      const t = config.retrievers[target];
-      if (t.type === 'hybrid') fail(`hybrid part "${ref}" is itself hybrid; fuse first-stage retrievers directly.`, ['retrievers', i, 'of', j]);
-      if (t.sweep && Object.keys(t.sweep).length > 0) fail(`hybrid part "${ref}" is swept; a hybrid needs one fixed retriever per part.`, ['retrievers', i, 'of', j], 'Add an unswept copy with its own name.');
-    });
+    retrieverType(r.type)
+      .parts?.(r)
+      .forEach((ref, j) => {
+        const target = baseNames.get(ref);
+        const at = ['retrievers', i, 'of', j];
+        if (target === undefined) return problems.add(`hybrid part "${ref}" is not the name of a retriever.`, at, `Names: ${[...baseNames.keys()].join(', ')}.`);
+        const t = config.retrievers[target];
+        if (retrieverType(t.type).parts) problems.add(`hybrid part "${ref}" is itself hybrid; fuse first-stage retrievers directly.`, at);
+        else if (t.sweep && Object.keys(t.sweep).length > 0) problems.add(`hybrid part "${ref}" is swept; a hybrid needs one fixed retriever per part.`, at, 'Add an unswept copy with its own name.');
+      });
   });
 
   // Rerankers.
@@ -371,20 +503,18 @@ function expand(config: Config, file: string, fail: (m: string, p: PropertyKey[]
   config.rerankers.forEach((r, i) => {
     const p: PropertyKey[] = ['rerankers', i];
     if (r === 'none') {
-      if (rrNames.has('none')) fail('`none` is listed twice.', p);
+      if (rrNames.has('none')) problems.add('`none` is listed twice.', p);
       rrNames.add('none');
       rerankers.push({ name: 'none', spec: null, modelKey: null, interpolateWeight: null, candidates: config.candidates, batchSizes: [], retrievers: null, latency: null });
       return;
     }
     const obj: RerankerObject = typeof r === 'string' ? { model: r } : r;
-    if (obj.backend !== 'http' && obj.backend !== 'llm' && obj.url === undefined) checkModelName(obj.model, 'reranker', configDir, fail, typeof r === 'string' ? p : [...p, 'model']);
+    if (!isRemoteModelSpec(obj)) checkModelName(obj.model, 'reranker', configDir, problems, typeof r === 'string' ? p : [...p, 'model']);
     const defaultName = obj.model.replace(/^https?:\/\//, '').replace(/[^A-Za-z0-9._-]+/g, '-');
     const { interpolate, name: given, candidates, batchSizes, retrievers: only, latency, ...spec } = obj;
-    if (only) {
-      only.forEach((ref, j) => {
-        if (!variants.some((v) => v.name === ref || v.base === ref)) fail(`"${ref}" is not the name of a retriever.`, [...p, 'retrievers', j], `Names: ${[...new Set(variants.map((v) => v.name))].join(', ')}.`);
-      });
-    }
+    only?.forEach((ref, j) => {
+      if (!variants.some((v) => v.name === ref || v.base === ref)) problems.add(`"${ref}" is not the name of a retriever.`, [...p, 'retrievers', j], `Names: ${[...new Set(variants.map((v) => v.name))].join(', ')}.`);
+    });
     const base = {
       spec: { ...spec },
       // Variants that differ only in interpolation share one model and one scoring pass.
@@ -396,44 +526,58 @@ function expand(config: Config, file: string, fail: (m: string, p: PropertyKey[]
     };
     const weights = interpolate ? (Array.isArray(interpolate.weight) ? interpolate.weight : [interpolate.weight]) : [null];
     for (const w of weights) {
-      const name =
-        w === null ? (given ?? defaultName) : weights.length === 1 && given ? given : `${given ?? `${defaultName}+interp`}@w=${w}`;
-      if (rrNames.has(name)) fail(`two rerankers are both named "${name}".`, p, 'Give each one a distinct `name`.');
+      const name = w === null ? (given ?? defaultName) : weights.length === 1 && given ? given : `${given ?? `${defaultName}+interp`}@w=${w}`;
+      if (rrNames.has(name)) problems.add(`two rerankers are both named "${name}".`, p, 'Give each one a distinct `name`.');
       rrNames.add(name);
       rerankers.push({ ...base, name, interpolateWeight: w });
     }
   });
   if (config.topN > Math.max(...config.candidates)) {
-    fail(`topN (${config.topN}) is larger than the deepest candidate count (${Math.max(...config.candidates)}).`, ['topN'], 'The LLM can only receive documents that were retrieved.');
+    problems.add(`topN (${config.topN}) is larger than the deepest candidate count (${Math.max(...config.candidates)}).`, ['topN'], 'The LLM can only receive documents that were retrieved.');
   }
-  return { config, file, retrievers: variants, rerankers };
+  return { config, file, datasets, retrievers: variants, rerankers };
 }
 
-function defaultRetrieverName(r: RetrieverEntry): string {
-  if (r.type === 'bm25') return ['bm25', r.engine === 'wink' ? 'wink' : '', r.fields === 'multifield' ? 'mf' : ''].filter(Boolean).join('-');
-  if (r.type === 'vector') {
-    const m = typeof r.embedder === 'string' ? r.embedder : r.embedder.model;
-    const short = findAlias(m)?.alias ?? m.split('/').pop()!;
-    return r.index === 'hnsw' ? `${short}-hnsw` : short;
-  }
-  return `hybrid-${r.fusion}`;
-}
-
-function sweepableKeys(r: RetrieverEntry): string[] {
-  if (r.type === 'bm25') return ['k1', 'b'];
-  if (r.type === 'vector') return ['hnsw.efSearch', 'hnsw.M', 'hnsw.efConstruction', 'efSearch'];
-  return ['rrfK', 'weight', 'depth', 'normalization'];
-}
-
-function applySweep(target: Record<string, unknown>, values: Record<string, unknown>): Record<string, unknown> {
-  for (const [k, v] of Object.entries(values)) {
-    const keyPath = k === 'efSearch' ? ['hnsw', 'efSearch'] : k.split('.');
-    let o = target;
-    for (const seg of keyPath.slice(0, -1)) {
-      if (typeof o[seg] !== 'object' || o[seg] === null) o[seg] = {};
-      o = o[seg] as Record<string, unknown>;
+/** One variant per combination of swept values (the entry itself when nothing is swept). */
+function sweepVariants(r: RetrieverEntry, name: string, i: number, problems: Problems): RetrieverVariant[] {
+  const type = retrieverType(r.type);
+  const sweep = r.sweep ?? {};
+  const keys = Object.keys(sweep);
+  let combos: Record<string, unknown>[] = [{}];
+  for (const k of keys) {
+    if (!type.sweepable[k]) {
+      problems.add(`cannot sweep "${k}" for a ${r.type} retriever.`, ['retrievers', i, 'sweep', k], `Sweepable: ${Object.keys(type.sweepable).join(', ')}.`);
+      continue;
     }
-    o[keyPath[keyPath.length - 1]] = v;
+    combos = combos.flatMap((c) => sweep[k].map((v) => ({ ...c, [k]: v })));
   }
-  return target;
+  const out: RetrieverVariant[] = [];
+  for (const c of combos) {
+    const { sweep: _s, ...rest } = r;
+    const params = structuredClone(rest) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(c)) setPath(params, type.sweepable[k], v);
+    // A sweep value must be a legal value: validate the variant against its type's schema.
+    if (keys.length > 0) {
+      const check = type.schema.safeParse(params);
+      if (!check.success) {
+        problems.add(`sweep value ${JSON.stringify(c)} is not valid: ${check.error.issues[0].message}.`, ['retrievers', i, 'sweep']);
+        continue;
+      }
+    }
+    const label = keys.length === 0 ? name : `${name}@${Object.entries(c).map(([k, x]) => `${k.split('.').pop()}=${String(x)}`).join(',')}`;
+    out.push({ ...params, name: label, base: name, ...(keys.length > 0 ? { swept: c } : {}) } as RetrieverVariant);
+  }
+  return out;
 }
+
+function setPath(target: Record<string, unknown>, keyPath: readonly string[], v: unknown): void {
+  let o = target;
+  for (const seg of keyPath.slice(0, -1)) {
+    if (typeof o[seg] !== 'object' || o[seg] === null) o[seg] = {};
+    o = o[seg] as Record<string, unknown>;
+  }
+  o[keyPath[keyPath.length - 1]] = v;
+}
+
+/** The retriever types' names, for messages. */
+export const RETRIEVER_TYPE_LIST = Object.keys(RETRIEVER_TYPES).join(', ');

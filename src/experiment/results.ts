@@ -15,6 +15,11 @@ export interface StageLatency {
   retrieve: LatencyStats;
   rerank: LatencyStats | null;
   total: LatencyStats;
+  /**
+   * Timed samples left out of the statistics: a remote reranker waited on `Retry-After` during them (the
+   * server's queue, not the model). `note` says when every sample waited and none could be left out.
+   */
+  excluded?: { retryAfterSamples: number; retryAfterWaitMs: number; note?: string };
 }
 
 export interface ResultRow {

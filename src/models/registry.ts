@@ -38,11 +38,27 @@ const EMBEDDER_BACKENDS: Record<string, () => Promise<EmbedderFactory>> = {
   http: async () => (await import('./http/embedder.js')).createHttpEmbedder,
 };
 
+/** Whether a string is an http(s) URL (a model given as its endpoint). */
+export const isHttpUrl = (s: string): boolean => /^https?:\/\//i.test(s);
+
 /** A spec names the http backend implicitly when its model or url is an http(s) URL. */
 function backendOf(spec: ModelSpec): string {
   if (spec.backend) return spec.backend;
-  if (typeof spec.url === 'string' || /^https?:\/\//.test(spec.model)) return 'http';
+  if (typeof spec.url === 'string' || isHttpUrl(spec.model)) return 'http';
   return 'transformers';
+}
+
+/** Backends that send texts over the network. */
+const REMOTE_BACKENDS: ReadonlySet<string> = new Set(['http', 'llm']);
+
+/**
+ * Whether a model spec is served over the network: a remote backend (`http`, `llm`), a `url`, or a model
+ * given as an http(s) URL (a bare string or `model:`). The one rule behind `--offline`, the up-front check
+ * of local models and the config's model-name check.
+ */
+export function isRemoteModelSpec(spec: string | ModelSpec): boolean {
+  const s = normalizeSpec(spec);
+  return REMOTE_BACKENDS.has(backendOf(s)) || s.url !== undefined || isHttpUrl(s.model);
 }
 
 export function normalizeSpec(spec: string | ModelSpec): ModelSpec {

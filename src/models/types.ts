@@ -57,6 +57,8 @@ export interface RerankStats {
   serverTokenizationMs?: number;
   requests?: number;
   retries?: number;
+  /** Milliseconds spent waiting because the server answered with `Retry-After` (429/503), summed. */
+  retryAfterWaitMs?: number;
   /** LLM backends: tokens used. */
   promptTokens?: number;
   completionTokens?: number;

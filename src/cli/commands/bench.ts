@@ -1,6 +1,6 @@
-import type { RbenchCommand } from '../main.js';
+import { defineCommand } from '../command.js';
 
-export const benchCommand: RbenchCommand = {
+export const benchCommand = defineCommand({
   command: 'bench',
   describe: 'component micro-benchmarks (tinybench): BM25, vector search, embedding, fusion, reranking, evaluation',
   builder: (y) =>
@@ -17,18 +17,18 @@ export const benchCommand: RbenchCommand = {
   handler: async (argv) => {
     const { runBench, formatBenchTable } = await import('../../experiment/bench.js');
     const { rows, environment } = await runBench({
-      dataset: String(argv.dataset),
-      reranker: String(argv.reranker),
-      embedder: String(argv.embedder),
-      candidates: Number(argv.candidates),
-      batchSize: Number(argv['batch-size']),
-      timeMs: Number(argv.time),
-      cache: argv.cache as string | undefined,
-      only: typeof argv.only === 'string' ? argv.only.split(',').map((s) => s.trim()) : undefined,
+      dataset: argv.dataset,
+      reranker: argv.reranker,
+      embedder: argv.embedder,
+      candidates: argv.candidates,
+      batchSize: argv.batchSize,
+      timeMs: argv.time,
+      cache: argv.cache,
+      only: argv.only?.split(',').map((s) => s.trim()),
       quiet: argv.format === 'json',
     });
     if (argv.format === 'json') process.stdout.write(`${JSON.stringify({ bench: 'components', environment, rows })}\n`);
     else process.stdout.write(`${formatBenchTable(rows)}\n(${environment.cpu}, ${environment.cores} cores, Node ${environment.node}, onnxruntime ${environment.onnxruntime})\n`);
     return 0;
   },
-};
+});

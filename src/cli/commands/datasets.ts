@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import type { RbenchCommand } from '../main.js';
+import { defineCommand } from '../command.js';
 import type { ReadWarning } from '../../data/types.js';
 
 type Format = 'table' | 'json';
@@ -30,7 +30,7 @@ interface DatasetsArgs {
   force?: boolean;
 }
 
-export const datasetsCommand: RbenchCommand = {
+export const datasetsCommand = defineCommand({
   command: 'datasets <action> [target]',
   describe: 'list, validate, describe or download datasets',
   builder: (y: Argv) =>
@@ -48,8 +48,8 @@ export const datasetsCommand: RbenchCommand = {
       .example('rbench datasets list', '')
       .example('rbench datasets validate ../shared/datasets/scifact/beir --split test', '')
       .example('rbench datasets fetch nfcorpus', ''),
-  handler: async (argv) => runDatasets(argv as unknown as DatasetsArgs),
-};
+  handler: async (argv) => runDatasets(argv),
+});
 
 async function runDatasets(a: DatasetsArgs): Promise<number> {
   const { UsageError } = await import('../../errors.js');

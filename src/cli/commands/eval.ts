@@ -13,7 +13,7 @@
  * the caller can hand the arguments to the full yargs CLI, which then answers exactly as it always does.
  */
 import type { Options } from 'yargs';
-import type { RbenchCommand } from '../main.js';
+import { defineCommand } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { DEFAULT_METRICS } from '../../metrics/defaults.js';
 
@@ -90,7 +90,7 @@ async function runEval(args: EvalArgs): Promise<number> {
   return 0;
 }
 
-export const evalCommand: RbenchCommand = {
+export const evalCommand = defineCommand({
   command: 'eval',
   describe: 'Score a TREC run against TREC qrels with trec_eval semantics (plain or gzip files)',
   builder: (y) =>
@@ -98,8 +98,8 @@ export const evalCommand: RbenchCommand = {
       .options(OPTIONS)
       .example('$0 eval --qrels qrels.txt --run bm25.trec', 'nDCG@10, MRR@10, MAP, Recall@100, P@10 as a table')
       .example('$0 eval --qrels qrels.txt --run run.trec.gz --metrics ndcg@10,recall@1000 --per-query --format json', 'per-query JSON'),
-  handler: async (argv) => runEval(argv as unknown as EvalArgs),
-};
+  handler: async (argv) => runEval(argv),
+});
 
 /**
  * The arguments after `eval` in their canonical forms (`--name value`, `--name=value`, `--flag`), or

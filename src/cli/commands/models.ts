@@ -12,7 +12,7 @@
  * Progress goes to stderr, results to stdout; bad input is a UsageError (exit 2).
  */
 import type { Argv } from 'yargs';
-import type { RbenchCommand } from '../main.js';
+import { defineCommand } from '../command.js';
 
 interface ModelsArgs {
   action: 'list' | 'build' | 'fetch';
@@ -28,7 +28,7 @@ interface ModelsArgs {
   quiet?: boolean;
 }
 
-export const modelsCommand: RbenchCommand = {
+export const modelsCommand = defineCommand({
   command: 'models <action> [names..]',
   describe: 'list model aliases, build the offline models, fetch Hub models for offline use',
   builder: (y: Argv) =>
@@ -50,8 +50,8 @@ export const modelsCommand: RbenchCommand = {
       .example('rbench models build glove --dataset scifact', 'GloVe embedder and reranker for one corpus')
       .example('rbench models fetch minilm', 'Xenova/ms-marco-MiniLM-L-6-v2 from the Hub')
       .example('HF_ENDPOINT=https://hf-mirror.example rbench models fetch Xenova/bge-reranker-base --dtype q8', ''),
-  handler: async (argv) => runModels(argv as unknown as ModelsArgs),
-};
+  handler: async (argv) => runModels(argv),
+});
 
 const out = (s: string): void => {
   process.stdout.write(`${s}\n`);

@@ -2,9 +2,9 @@
  * `rbench report <results.json> [--out FILE]`: (re)renders the self-contained HTML report of a results file.
  * The implementation (and vega, vega-lite) is imported only when the command runs.
  */
-import type { RbenchCommand } from '../main.js';
+import { defineCommand } from '../command.js';
 
-export const reportCommand: RbenchCommand = {
+export const reportCommand = defineCommand({
   command: 'report <results>',
   describe: 'render the HTML report (index.html) of a results.json written by `rbench run`',
   builder: (y) =>
@@ -15,6 +15,6 @@ export const reportCommand: RbenchCommand = {
       .example('rbench report results.json --out /tmp/report.html', ''),
   handler: async (argv) => {
     const { reportCommandImpl } = await import('../../report/cli.js');
-    return reportCommandImpl({ results: String(argv.results), out: argv.out as string | undefined });
+    return reportCommandImpl({ results: argv.results, out: argv.out });
   },
-};
+});

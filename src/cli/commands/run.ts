@@ -1,6 +1,6 @@
-import type { RbenchCommand } from '../main.js';
+import { defineCommand } from '../command.js';
 
-export const runCommand: RbenchCommand = {
+export const runCommand = defineCommand({
   command: 'run <config>',
   describe: 'run an experiment sweep (datasets x retrievers x candidates x rerankers x batch sizes) and write results.json, results.csv and TREC runs',
   builder: (y) =>
@@ -10,18 +10,20 @@ export const runCommand: RbenchCommand = {
       .option('cache', { type: 'string', describe: 'cache folder (default .rbench-cache or $RBENCH_CACHE)' })
       .option('resume', { type: 'boolean', default: false, describe: 'reuse everything a previous (possibly killed) run of this config committed, timings included' })
       .option('no-cache', { type: 'boolean', default: false, describe: 'neither read nor write the cache (everything is recomputed)' })
+      .option('no-refresh', { type: 'boolean', default: false, describe: 'stop (exit 2) instead of recomputing when a remote model no longer gives the scores cached for it' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress output, only the summary' })
       .option('offline', { type: 'boolean', default: false, describe: 'refuse anything that would use the network (remote rerank/embedding/LLM endpoints)' }),
   handler: async (argv) => {
     const { runCommandImpl } = await import('../../experiment/cli.js');
     return runCommandImpl({
-      config: String(argv.config),
-      out: argv.out as string | undefined,
-      cache: argv.cache as string | undefined,
-      resume: Boolean(argv.resume),
-      noCache: Boolean(argv['no-cache']),
-      quiet: Boolean(argv.quiet),
-      offline: Boolean(argv.offline),
+      config: argv.config,
+      out: argv.out,
+      cache: argv.cache,
+      resume: argv.resume,
+      noCache: argv.noCache,
+      noRefresh: argv.noRefresh,
+      quiet: argv.quiet,
+      offline: argv.offline,
     });
   },
-};
+});

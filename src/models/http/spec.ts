@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { UsageError } from '../../errors.js';
-import type { ModelSpec } from '../registry.js';
+import { isHttpUrl, type ModelSpec } from '../registry.js';
 import type { RetryPolicy } from './client.js';
 
 /** Options every remote backend accepts, besides its own. */
@@ -67,7 +67,7 @@ export function retryPolicyOf(o: { retries?: number; backoffMs?: number; maxBack
   };
 }
 
-export const isHttpUrl = (s: string): boolean => /^https?:\/\//i.test(s);
+export { isHttpUrl };
 
 /**
  * The base URL and the model name sent to the API. `url` wins; without it `model` must be the URL
