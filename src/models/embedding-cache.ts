@@ -7,11 +7,14 @@ import type { Embedder, ModelIdentity } from './types.js';
  * Stable key for a model identity: everything that changes the outputs, hashed. The name the user wrote
  * (alias or path) and the thread count are left out: neither changes a vector or a score (the backends
  * test that scores are bit-identical across thread counts), so they must not invalidate the cache.
+ * A remote server's self-description (`server`) is in it when there is one, so another model served at the
+ * same URL gets another key; `server: null` (nothing said) adds nothing, which keeps the keys such models
+ * had before servers were asked (their cache is checked by re-scoring instead, see `needsScoreCanary`).
  */
 export function identityKey(identity: ModelIdentity): string {
-  const { name: _name, settings, ...rest } = identity;
+  const { name: _name, settings, server, ...rest } = identity;
   const { threads: _threads, ...kept } = settings ?? {};
-  const canonical = { ...rest, settings: kept };
+  const canonical = server ? { ...rest, settings: kept, server } : { ...rest, settings: kept };
   return sha256Hex(canonicalJson(canonical)).slice(0, 32);
 }
 

@@ -28,6 +28,14 @@ export interface ModelIdentity {
   dtype?: string;
   /** Anything else that changes the scores: pooling, prefixes, max length, sigmoid, prompt template... */
   settings?: Record<string, unknown>;
+  /**
+   * Remote models: what the server said about the model it serves, read when the model was created (TEI
+   * `GET /info`: `model_id`, `model_sha`, `model_dtype`, `version`, ...; see `src/models/http/server-info.ts`).
+   * `null` when the server did not describe itself: its API has no such route (Cohere, Jina, OpenAI-compatible,
+   * LLM chat) or the route failed (a proxy answering 404, a network error). Absent for local models. Part of
+   * the cache key when present; `needsScoreCanary` (src/models/identity.ts) says when it does not pin the weights.
+   */
+  server?: Record<string, string> | null;
 }
 
 export interface Embedder {
@@ -55,10 +63,15 @@ export interface RerankStats {
   serverQueueMs?: number;
   /** Server-reported tokenization time in ms (TEI `x-tokenization-time`), summed over requests. */
   serverTokenizationMs?: number;
+  /** HTTP attempts, retries included. */
   requests?: number;
   retries?: number;
-  /** Milliseconds spent waiting because the server answered with `Retry-After` (429/503), summed. */
+  /** Retries that followed an answer with `Retry-After`. */
+  retryAfterWaits?: number;
+  /** ms spent waiting before those retries (summed over requests, so parallel waits add up). */
   retryAfterWaitMs?: number;
+  /** ms spent in exponential backoff before the other retries (summed over requests). */
+  backoffWaitMs?: number;
   /** LLM backends: tokens used. */
   promptTokens?: number;
   completionTokens?: number;
@@ -74,7 +87,13 @@ export interface Reranker {
   readonly identity: ModelIdentity;
   /** One score per document, in input order. Document strings are already `title + " " + text`. */
   score(query: string, documents: string[], opts?: RerankOptions): Promise<Float64Array>;
-  /** Accumulated statistics since creation (for remote and LLM backends). */
+  /**
+   * Statistics accumulated since creation (remote and LLM backends). Every call returns a fresh plain object
+   * (a snapshot that later calls never change) and does no I/O, so a caller can take one before and one after
+   * a `score()` call and subtract them, field by field, to learn what that call did (e.g. a positive
+   * `retryAfterWaits` difference: it waited on the server's `Retry-After`). Counts of `score()` calls running
+   * concurrently on the same instance mix in such a difference.
+   */
   stats?(): RerankStats;
   dispose(): Promise<void>;
 }

@@ -2,7 +2,7 @@
  * Local HTTP servers (127.0.0.1, ephemeral port, node:http) speaking the remote inference APIs the http and
  * llm backends call, backed by pluggable models, with injectable faults.
  *
- * Routes of one server: TEI `POST /rerank` and `POST /embed`; Cohere `POST /v1/rerank` (or Jina's answer
+ * Routes of one server: TEI `GET /info`, `POST /rerank` and `POST /embed`; Cohere `POST /v1/rerank` (or Jina's answer
  * shape with `v1Rerank: 'jina'`) and `POST /v2/rerank`; OpenAI `POST /v1/embeddings` and
  * `POST /v1/chat/completions`. Results are sorted by score (as TEI, Cohere and Jina do) or shuffled.
  *
@@ -50,7 +50,7 @@ export interface FaultOptions {
   times?: number;
   /** Only requests whose raw body contains this string. */
   match?: string;
-  /** Only this route, e.g. `/rerank`. */
+  /** Only this route, e.g. `/rerank`. Without it a fault applies to every route but `/info`. */
   route?: string;
 }
 
@@ -72,6 +72,11 @@ export interface FakeServerOptions {
   v1Rerank?: 'cohere' | 'jina';
   /** TEI `--max-client-batch-size`: more texts than this in one request get 413 (default 32). */
   maxClientBatchSize?: number;
+  /**
+   * TEI `GET /info`: these fields over `teiInfo(maxClientBatchSize)`'s; `null`: no such route (404, as from a
+   * proxy in front of TEI).
+   */
+  info?: Record<string, unknown> | null;
   /** Result order: by score, descending (default), or a seeded shuffle. */
   order?: 'score' | 'shuffled';
   /** Delay every answer by this many ms (to make concurrency observable). */
@@ -92,10 +97,15 @@ export interface Reported {
 
 export interface FakeServer {
   readonly url: string;
+  /** POSTs to the model routes. */
   readonly requests: RecordedRequest[];
+  /** GETs (`/info`), kept apart so that `requests` counts inference calls only. */
+  readonly getRequests: RecordedRequest[];
   /** Largest number of requests in flight at once. */
   readonly maxInFlight: number;
   readonly reported: Reported;
+  /** From now on `/info` answers these fields over `teiInfo`'s (another model behind the same URL); null: 404. */
+  setInfo(fields: Record<string, unknown> | null): void;
   inject(fault: Fault, opts?: FaultOptions): void;
   clearFaults(): void;
   /** Forget recorded requests, in-flight maximum and reported sums. */
@@ -168,6 +178,29 @@ export const overlapJudge: ChatModel = (_system, user) => {
   return String(overlapJudgement(m[1], m[2]));
 };
 
+/** The revision the fake TEI reports by default (a commit id, as `--revision <sha>` would give). */
+export const FAKE_MODEL_SHA = '0123456789abcdef0123456789abcdef01234567';
+
+/** A TEI 1.5 `/info` answer (its real shape, every field), for a reranker with these limits. */
+export function teiInfo(maxClientBatchSize = 32): Record<string, unknown> {
+  return {
+    model_id: 'rbench/fake-reranker',
+    model_sha: FAKE_MODEL_SHA,
+    model_dtype: 'float32',
+    model_type: { reranker: { id2label: { '0': 'LABEL_0' }, label2id: { LABEL_0: 0 } } },
+    max_concurrent_requests: 512,
+    max_input_length: 512,
+    max_batch_tokens: 16384,
+    max_batch_requests: null,
+    max_client_batch_size: maxClientBatchSize,
+    auto_truncate: false,
+    tokenization_workers: 2,
+    version: '1.5.0',
+    sha: null,
+    docker_label: null,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The server
 
@@ -209,6 +242,9 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
   const start = performance.now();
   const rules: Rule[] = [];
   const requests: RecordedRequest[] = [];
+  const getRequests: RecordedRequest[] = [];
+  const infoOf = (fields: Record<string, unknown> | null | undefined): Record<string, unknown> | null => (fields === null ? null : { ...teiInfo(maxBatch), ...fields });
+  let info = infoOf(options.info);
   const reported: Reported = { promptTokens: 0, completionTokens: 0, inferenceMs: 0, queueMs: 0, tokenizationMs: 0 };
   const timers = new Set<NodeJS.Timeout>();
   let inFlight = 0;
@@ -223,10 +259,11 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
       timers.add(t);
     });
 
+  /** A fault without `route` is for the model routes; `GET /info` gets only those that name it. */
   const takeFault = (route: string, raw: string): Fault | undefined => {
     for (const r of rules) {
       if (r.remaining <= 0) continue;
-      if (r.route !== undefined && r.route !== route) continue;
+      if (r.route === undefined ? route === '/info' : r.route !== route) continue;
       if (r.match !== undefined && !raw.includes(r.match)) continue;
       r.remaining -= 1;
       return r.fault;
@@ -357,8 +394,9 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
       void (async () => {
         const raw = Buffer.concat(chunks).toString('utf8');
         const route = (req.url ?? '/').split('?')[0];
+        const isGet = req.method === 'GET';
         const record: RecordedRequest = { route, headers: req.headers, body: {}, at: performance.now() - start, status: 0, fault: undefined };
-        requests.push(record);
+        (isGet ? getRequests : requests).push(record);
         const send = (status: number, text: string, headers: Record<string, string> = {}, onSent?: () => void): void => {
           record.status = status;
           if (res.destroyed) return;
@@ -366,6 +404,18 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
           res.end(text, onSent);
         };
         try {
+          if (isGet) {
+            if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
+              throw new HttpFault(401, { error: 'invalid credentials', error_type: 'Unauthorized' });
+            }
+            if (route !== '/info' || info === null) throw new HttpFault(404, { error: `no route ${route}`, error_type: 'NotFound' });
+            const fault = takeFault(route, raw);
+            record.fault = fault?.kind;
+            if (fault?.kind === 'status') send(fault.status, fault.body ?? JSON.stringify({ error: `injected ${fault.status}`, error_type: 'Backend' }), fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {});
+            else if (fault?.kind === 'wrong-shape') send(200, JSON.stringify({ unexpected: true }));
+            else send(200, JSON.stringify(info));
+            return;
+          }
           try {
             record.body = JSON.parse(raw) as Record<string, unknown>;
           } catch {
@@ -427,10 +477,14 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    getRequests,
     get maxInFlight() {
       return maxInFlight;
     },
     reported,
+    setInfo(fields) {
+      info = infoOf(fields);
+    },
     inject(fault, opts = {}) {
       rules.push({ fault, remaining: opts.times ?? 1, match: opts.match, route: opts.route });
     },
@@ -439,6 +493,7 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
     },
     reset() {
       requests.length = 0;
+      getRequests.length = 0;
       maxInFlight = inFlight;
       for (const k of Object.keys(reported) as Array<keyof Reported>) reported[k] = 0;
     },

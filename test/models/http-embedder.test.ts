@@ -1,13 +1,15 @@
 /**
  * The http embedder against local fake OpenAI-compatible and TEI servers: vectors placed by index,
- * prefixes, normalisation, splitting, 413 discovery, faults, identity.
+ * prefixes, normalisation, splitting, 413 discovery, faults, identity (TEI `/info`), retry-wait statistics.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { RemoteError } from '../../src/models/http/client.js';
-import { createHttpEmbedder } from '../../src/models/http/embedder.js';
+import { createHttpEmbedder, type HttpEmbedStats } from '../../src/models/http/embedder.js';
 import { createEmbedder } from '../../src/models/registry.js';
-import { hashEmbedding, startFakeServer, type FakeServer } from '../helpers/fake-servers.js';
+import { identityKey } from '../../src/models/embedding-cache.js';
+import type { Embedder } from '../../src/models/types.js';
+import { FAKE_MODEL_SHA, hashEmbedding, startFakeServer, type FakeServer } from '../helpers/fake-servers.js';
 import { rejection } from '../helpers/errors.js';
 
 const ctx = { modelsDir: '/nonexistent-models' };
@@ -116,7 +118,7 @@ describe('OpenAI-compatible /v1/embeddings', () => {
 describe('TEI /embed', () => {
   let server: FakeServer;
   beforeAll(async () => {
-    server = await startFakeServer({ maxClientBatchSize: 32 });
+    server = await startFakeServer({ maxClientBatchSize: 32, info: { model_id: 'BAAI/bge-small-en-v1.5', model_type: { embedding: { pooling: 'cls' } } } });
   });
   afterEach(() => {
     server.clearFaults();
@@ -135,7 +137,64 @@ describe('TEI /embed', () => {
       source: `${server.url}/embed`,
       weights: 'remote',
       settings: { api: 'tei', model: 'bge-small', queryPrefix: '', passagePrefix: '', normalize: true },
+      server: { model_id: 'BAAI/bge-small-en-v1.5', model_sha: FAKE_MODEL_SHA, model_dtype: 'float32', pooling: 'cls', max_input_length: '512', version: '1.5.0' },
     });
+  });
+
+  it('takes max_client_batch_size from /info as the default maxBatch; a maxBatch given wins', async () => {
+    const small = await startFakeServer({ maxClientBatchSize: 10 });
+    try {
+      const e = await createHttpEmbedder({ model: 'm', api: 'tei', url: small.url, ...FAST }, ctx);
+      expectClose(await e.embedDocuments(TEXTS.slice(0, 25)), TEXTS.slice(0, 25).map((t) => direct(t, true)));
+      expect(small.requests.map((r) => [r.status, (r.body.inputs as string[]).length])).toEqual([
+        [200, 10],
+        [200, 10],
+        [200, 5],
+      ]);
+      small.reset();
+      const given = await createHttpEmbedder({ model: 'm', api: 'tei', url: small.url, maxBatch: 4, ...FAST }, ctx);
+      await given.embedDocuments(TEXTS.slice(0, 8));
+      expect(small.requests.map((r) => (r.body.inputs as string[]).length)).toEqual([4, 4]);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('without /info (404) it still embeds, and the identity says the server did not describe itself', async () => {
+    server.setInfo(null);
+    try {
+      const e = await createHttpEmbedder({ model: 'm', api: 'tei', url: server.url, ...FAST }, ctx);
+      expect(server.getRequests.map((r) => [r.route, r.status])).toEqual([['/info', 404]]);
+      expect(e.identity.server).toBeNull();
+      expectClose(await e.embedQueries(['rivers']), [direct('rivers', true)]);
+    } finally {
+      server.setInfo({ model_id: 'BAAI/bge-small-en-v1.5', model_type: { embedding: { pooling: 'cls' } } });
+    }
+  });
+
+  it('another model or pooling behind the same URL gets another cache key', async () => {
+    const a = await createHttpEmbedder({ model: 'm', api: 'tei', url: server.url, ...FAST }, ctx);
+    server.setInfo({ model_id: 'BAAI/bge-small-en-v1.5', model_type: { embedding: { pooling: 'mean' } } });
+    const b = await createHttpEmbedder({ model: 'm', api: 'tei', url: server.url, ...FAST }, ctx);
+    server.setInfo({ model_id: 'BAAI/bge-small-en-v1.5', model_type: { embedding: { pooling: 'cls' } }, model_sha: 'fedcba9876543210fedcba9876543210fedcba98' });
+    const c = await createHttpEmbedder({ model: 'm', api: 'tei', url: server.url, ...FAST }, ctx);
+    server.setInfo({ model_id: 'BAAI/bge-small-en-v1.5', model_type: { embedding: { pooling: 'cls' } } });
+    expect(new Set([a, b, c].map((e) => identityKey(e.identity))).size).toBe(3);
+  });
+
+  it('stats count the waits before retries, by cause, cumulatively', async () => {
+    // The Embedder interface has no stats(); the http embedder has.
+    const e = (await createHttpEmbedder({ model: 'm', api: 'tei', url: server.url, ...FAST }, ctx)) as Embedder & { stats(): HttpEmbedStats };
+    server.inject({ kind: 'status', status: 429, retryAfter: '0' });
+    await e.embedQueries(['rivers']);
+    const first = e.stats();
+    server.inject({ kind: 'status', status: 500 });
+    await e.embedQueries(['mountains']);
+    const second = e.stats();
+    expect(first).toMatchObject({ requests: 2, retries: 1, retryAfterWaits: 1, backoffWaitMs: 0 });
+    expect(first.retryAfterWaitMs).toBeGreaterThan(0);
+    expect(second).toMatchObject({ requests: 4, retries: 2, retryAfterWaits: 1, retryAfterWaitMs: first.retryAfterWaitMs });
+    expect(second.backoffWaitMs).toBeGreaterThan(0);
   });
 
   it('takes the harness options: batchSize caps the request size, threads is ignored', async () => {
@@ -166,6 +225,8 @@ describe('spec', () => {
   it('defaults to the OpenAI API and refuses unknown options', async () => {
     const e = await createHttpEmbedder({ model: 'text-embedding-3-small', url: 'https://api.example.com/v1' }, ctx);
     expect(e.identity.source).toBe('https://api.example.com/v1/embeddings');
+    // The OpenAI API does not say which weights serve a model name (and nothing was asked).
+    expect(e.identity.server).toBeNull();
     expect(e.identity.settings).toMatchObject({ api: 'openai', model: 'text-embedding-3-small' });
     const err = await rejection(createHttpEmbedder({ model: 'm', url: 'http://h', pooling: 'mean' }, ctx));
     expect(err).toBeInstanceOf(UsageError);

@@ -1,15 +1,17 @@
 /**
  * The http reranker against local fake servers of each API: correct placement of scores by index under
- * sorted and shuffled answers, request splitting, 413 discovery, retries, timeouts, protocol checks,
- * concurrency bound, API keys, stats.
+ * sorted and shuffled answers, request splitting, 413 discovery, TEI `/info` in the identity, retries,
+ * timeouts, protocol checks, concurrency bound, API keys, stats (waits before retries by cause).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { RemoteError } from '../../src/models/http/client.js';
 import { createHttpReranker, type HttpRerankStats } from '../../src/models/http/reranker.js';
+import { identityKey } from '../../src/models/embedding-cache.js';
+import { needsScoreCanary } from '../../src/models/identity.js';
 import { createReranker } from '../../src/models/registry.js';
 import type { Reranker } from '../../src/models/types.js';
-import { lexicalScorer, startFakeServer, type FakeServer } from '../helpers/fake-servers.js';
+import { FAKE_MODEL_SHA, lexicalScorer, startFakeServer, type FakeServer } from '../helpers/fake-servers.js';
 import { rejection } from '../helpers/errors.js';
 
 const ctx = { modelsDir: '/nonexistent-models' };
@@ -84,7 +86,8 @@ describe('TEI specifics', () => {
     createHttpReranker({ model: 'tei', backend: 'http', api: 'tei', url: server.url, ...FAST, ...extra }, ctx);
 
   it('halves a request refused with 413, remembers the limit and never exceeds it again', async () => {
-    const r = await tei();
+    // A maxBatch above the server's limit (8), as a user may set it or a server without /info leaves it.
+    const r = await tei({ maxBatch: 32 });
     const docs = DOCS.slice(0, 40);
     expect(Array.from(await r.score(QUERY, docs))).toEqual(Array.from(await expected(QUERY, docs)));
     const statuses = server.requests.map((q) => q.status);
@@ -146,6 +149,123 @@ describe('TEI specifics', () => {
   });
 });
 
+describe('TEI /info: the server says which model it serves', () => {
+  let server: FakeServer;
+  beforeAll(async () => {
+    server = await startFakeServer({ maxClientBatchSize: 8, info: { model_id: 'BAAI/bge-reranker-base', model_dtype: 'float16', version: '1.7.2' } });
+  });
+  afterEach(() => {
+    server.clearFaults();
+    server.setInfo({ model_id: 'BAAI/bge-reranker-base', model_dtype: 'float16', version: '1.7.2' });
+    server.reset();
+  });
+  afterAll(() => server.close());
+
+  const tei = (extra: Record<string, unknown> = {}): Promise<Reranker> =>
+    createHttpReranker({ model: 'bge', api: 'tei', url: server.url, ...FAST, ...extra }, ctx);
+
+  it('puts model id, revision, dtype and TEI version in the identity, asking once, outside the stats', async () => {
+    const r = await tei();
+    expect(r.identity.server).toEqual({ model_id: 'BAAI/bge-reranker-base', model_sha: FAKE_MODEL_SHA, model_dtype: 'float16', max_input_length: '512', version: '1.7.2' });
+    expect(server.getRequests.map((q) => [q.route, q.status])).toEqual([['/info', 200]]);
+    await r.score(QUERY, DOCS.slice(0, 5));
+    expect(server.getRequests).toHaveLength(1);
+    expect(r.stats!().requests).toBe(1);
+    // A commit id names the weights for good: no re-scoring needed.
+    expect(needsScoreCanary(r.identity)).toBe(false);
+  });
+
+  it('another model behind the same URL gets another cache key', async () => {
+    const a = await tei();
+    server.setInfo({ model_id: 'BAAI/bge-reranker-base', model_dtype: 'float16', version: '1.7.2', model_sha: 'fedcba9876543210fedcba9876543210fedcba98' });
+    const b = await tei();
+    server.setInfo({ model_id: 'BAAI/bge-reranker-large', model_dtype: 'float16', version: '1.7.2' });
+    const c = await tei();
+    server.setInfo({ model_id: 'BAAI/bge-reranker-base', model_dtype: 'float32', version: '1.7.2' });
+    const d = await tei();
+    expect(new Set([a, b, c, d].map((r) => r.identity.source)).size).toBe(1);
+    expect(new Set([a, b, c, d].map((r) => identityKey(r.identity))).size).toBe(4);
+    expect(identityKey((await tei()).identity)).toBe(identityKey(d.identity));
+  });
+
+  it('a server without /info (a proxy answering 404) still reranks; the identity says it did not describe itself', async () => {
+    server.setInfo(null);
+    const r = await tei();
+    expect(server.getRequests.map((q) => q.status)).toEqual([404]);
+    expect(r.identity.server).toBeNull();
+    expect(needsScoreCanary(r.identity)).toBe(true);
+    await expectScores(r);
+  });
+
+  it('an /info answer that is not TEI\'s, or that keeps failing, is not a description; a transient failure is retried', async () => {
+    server.inject({ kind: 'wrong-shape' }, { route: '/info', times: Infinity });
+    expect((await tei()).identity.server).toBeNull();
+    server.clearFaults();
+    server.inject({ kind: 'status', status: 503 }, { route: '/info', times: Infinity });
+    const failing = await tei({ retries: 1 });
+    expect(failing.identity.server).toBeNull();
+    await expectScores(failing);
+    server.clearFaults();
+    server.reset();
+    server.inject({ kind: 'status', status: 503 }, { route: '/info' });
+    expect((await tei()).identity.server).toMatchObject({ model_id: 'BAAI/bge-reranker-base' });
+    expect(server.getRequests.map((q) => q.status)).toEqual([503, 200]);
+  });
+
+  it('a revision that is not a commit (none, or a branch) does not pin the weights', async () => {
+    server.setInfo({ model_id: 'BAAI/bge-reranker-base', model_sha: null });
+    const none = await tei();
+    expect(none.identity.server).not.toHaveProperty('model_sha');
+    expect(needsScoreCanary(none.identity)).toBe(true);
+    server.setInfo({ model_id: 'BAAI/bge-reranker-base', model_sha: 'main' });
+    expect(needsScoreCanary((await tei()).identity)).toBe(true);
+  });
+
+  it('takes max_client_batch_size as the default maxBatch: no 413 to discover', async () => {
+    const r = await tei();
+    await expectScores(r, DOCS.slice(0, 20));
+    expect(server.requests.map((q) => [q.status, (q.body.texts as string[]).length])).toEqual([
+      [200, 8],
+      [200, 8],
+      [200, 4],
+    ]);
+    expect((r.stats!() as HttpRerankStats).maxBatch).toBe(8);
+  });
+
+  it('a maxBatch given by the user wins over the server\'s', async () => {
+    const r = await tei({ maxBatch: 5 });
+    await expectScores(r, DOCS.slice(0, 10));
+    expect(server.requests.map((q) => (q.body.texts as string[]).length)).toEqual([5, 5]);
+  });
+
+  it('other rerank APIs have no /info: not asked, not self-described', async () => {
+    for (const api of ['cohere-v1', 'cohere-v2', 'jina']) {
+      const r = await createHttpReranker({ model: 'm', api, url: server.url, ...FAST }, ctx);
+      expect(r.identity.server).toBeNull();
+      expect(needsScoreCanary(r.identity)).toBe(true);
+    }
+    expect(server.getRequests).toHaveLength(0);
+  });
+
+  it('asks /info with the API key', async () => {
+    const KEY = 'sk-info-0123456789';
+    const keyed = await startFakeServer({ apiKey: KEY });
+    try {
+      process.env.RBENCH_TEST_INFO_KEY = KEY;
+      const r = await createHttpReranker({ model: 'm', api: 'tei', url: keyed.url, apiKeyEnv: 'RBENCH_TEST_INFO_KEY', ...FAST }, ctx);
+      expect(keyed.getRequests.map((q) => q.headers.authorization)).toEqual([`Bearer ${KEY}`]);
+      expect(r.identity.server).toMatchObject({ model_id: 'rbench/fake-reranker' });
+    } finally {
+      delete process.env.RBENCH_TEST_INFO_KEY;
+      await keyed.close();
+    }
+  });
+
+  async function expectScores(r: Reranker, docs: string[] = DOCS.slice(0, 6)): Promise<void> {
+    expect(Array.from(await r.score(QUERY, docs))).toEqual(Array.from(await expected(QUERY, docs)));
+  }
+});
+
 describe('faults', () => {
   let server: FakeServer;
   let jinaServer: FakeServer;
@@ -179,7 +299,42 @@ describe('faults', () => {
     expect(first!.status).toBe(429);
     expect(second!.status).toBe(200);
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(990);
-    expect(r.stats!()).toMatchObject({ requests: 2, retries: 1 });
+    const s = r.stats!() as HttpRerankStats;
+    expect(s).toMatchObject({ requests: 2, retries: 1, retryAfterWaits: 1, backoffWaitMs: 0 });
+    // The whole wait is the server's: at least its 1 s, counted once (backoff here is 5-10 ms).
+    expect(s.retryAfterWaitMs).toBeGreaterThanOrEqual(990);
+    expect(s.retryAfterWaitMs).toBeLessThan(1900);
+  });
+
+  it('a retry without Retry-After counts as backoff, not as a wait the server asked for', async () => {
+    server.inject({ kind: 'status', status: 503 });
+    const r = await reranker('tei', { backoffMs: 50, maxBackoffMs: 200 });
+    await expectCorrect(r);
+    const s = r.stats!() as HttpRerankStats;
+    expect(s).toMatchObject({ retries: 1, retryAfterWaits: 0, retryAfterWaitMs: 0 });
+    // p-retry waits 50 ms times a random factor in [1, 2).
+    expect(s.backoffWaitMs).toBeGreaterThanOrEqual(45);
+  });
+
+  it('stats are cumulative snapshots: the difference around one call is what that call did', async () => {
+    const r = await reranker('tei', { maxBatch: 10 });
+    const s0 = r.stats!() as HttpRerankStats;
+    server.inject({ kind: 'status', status: 429, retryAfter: '0' });
+    await expectCorrect(r);
+    const s1 = r.stats!() as HttpRerankStats;
+    await expectCorrect(r);
+    const s2 = r.stats!() as HttpRerankStats;
+    server.inject({ kind: 'status', status: 429, retryAfter: '0' });
+    await expectCorrect(r);
+    const s3 = r.stats!() as HttpRerankStats;
+    // Earlier snapshots are not changed by later calls.
+    expect(s0).toMatchObject({ requests: 0, retries: 0, retryAfterWaits: 0, retryAfterWaitMs: 0, backoffWaitMs: 0 });
+    expect(s1).toMatchObject({ requests: 3, retries: 1, retryAfterWaits: 1 });
+    expect(s2).toMatchObject({ requests: 5, retries: 1, retryAfterWaits: 1, retryAfterWaitMs: s1.retryAfterWaitMs });
+    expect(s3).toMatchObject({ requests: 8, retries: 2, retryAfterWaits: 2 });
+    expect(s3.retryAfterWaitMs).toBeGreaterThan(s2.retryAfterWaitMs);
+    // Server timing headers accumulate the same way: 20 documents of inference time per call.
+    expect([s1, s2, s3].map((s) => s.serverInferenceMs)).toEqual([20, 40, 60]);
   });
 
   it('429 with a Retry-After beyond maxRetryAfterMs fails at once, saying so', async () => {
@@ -391,12 +546,14 @@ describe('spec validation and identity', () => {
       source: 'https://api.example.com/v2/rerank',
       weights: 'remote',
       settings: { api: 'cohere-v2', model: 'rerank-english-v3.0', rawScores: null },
+      server: null,
     });
   });
 
   it('accepts and ignores the threads option the harness passes to every backend', async () => {
-    const a = await createReranker({ model: 'm', backend: 'http', url: 'http://h:1', threads: undefined }, ctx);
-    const b = await createReranker({ model: 'm', backend: 'http', url: 'http://h:1', threads: 2 }, ctx);
+    // retries 0: nothing answers there, and /info is asked once without retries.
+    const a = await createReranker({ model: 'm', backend: 'http', url: 'http://h:1', retries: 0, threads: undefined }, ctx);
+    const b = await createReranker({ model: 'm', backend: 'http', url: 'http://h:1', retries: 0, threads: 2 }, ctx);
     expect(b.identity).toEqual(a.identity);
   });
 

@@ -1,10 +1,12 @@
 /**
  * The pointwise LLM reranker against a local OpenAI-compatible chat server whose "LLM" judges by word
- * overlap: strict answer parsing, one re-ask, failures as NaN, token sums, templates, identity, faults.
+ * overlap: strict answer parsing, one re-ask, failures as NaN, token sums, templates, identity, faults,
+ * waits before retries.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { RemoteError } from '../../src/models/http/client.js';
+import { needsScoreCanary } from '../../src/models/identity.js';
 import { parseAnswer, render } from '../../src/models/llm/prompt.js';
 import { createLlmReranker, type LlmRerankStats } from '../../src/models/llm/reranker.js';
 import { createReranker } from '../../src/models/registry.js';
@@ -104,9 +106,12 @@ describe('LLM reranker', () => {
     server.inject({ kind: 'status', status: 500 });
     server.inject({ kind: 'reset' });
     server.inject({ kind: 'malformed-json' });
+    server.inject({ kind: 'status', status: 429, retryAfter: '0' }, { match: 'A recipe for bread' });
     const r = await llm({ concurrency: 1 });
     expect(Array.from(await r.score(QUERY, DOCS))).toEqual(direct);
-    expect(r.stats!()).toMatchObject({ retries: 3, failures: 0 });
+    expect(r.stats!()).toMatchObject({ retries: 4, failures: 0, retryAfterWaits: 1 });
+    expect(r.stats!().backoffWaitMs).toBeGreaterThan(0);
+    expect(r.stats!().retryAfterWaitMs).toBeGreaterThan(0);
 
     server.inject({ kind: 'status', status: 502 }, { times: Infinity });
     const e = await rejection(r.score(QUERY, DOCS));
@@ -137,6 +142,10 @@ describe('LLM reranker', () => {
       expect(r.identity.settings!.promptSha256).toMatch(/^[0-9a-f]{64}$/);
       expect(r.identity.settings!.promptSha256).not.toBe(plain.identity.settings!.promptSha256);
       expect(r.identity).toMatchObject({ name: 'judge', backend: 'llm', source: `${custom.url}/v1/chat/completions`, weights: 'remote' });
+      // A chat API says nothing of the weights behind a model name: cached scores must be re-checked.
+      expect(r.identity.server).toBeNull();
+      expect(needsScoreCanary(r.identity)).toBe(true);
+      expect(custom.getRequests).toHaveLength(0);
     } finally {
       await custom.close();
     }

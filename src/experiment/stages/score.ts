@@ -6,8 +6,9 @@
  *
  * Architecture stand-ins (random weights) are not scored: their quality means nothing.
  *
- * A remote model is only as stable as the server behind its URL. When the server does not describe its
- * weights (TEI's /info does; Cohere- and Jina-style APIs don't), a few cached pairs are scored again before
+ * A remote model is only as stable as the server behind its URL. When the server does not pin its weights
+ * (TEI's /info names the model and, when started with --revision <commit>, the commit; Cohere- and Jina-style
+ * APIs say nothing), a few cached pairs are scored again before
  * the cache is trusted: any difference means another model now answers at that URL, so the cached scores of
  * that model are stale and are recomputed (or the run stops, with --no-refresh).
  */
@@ -15,7 +16,8 @@ import { docText } from '../../data/types.js';
 import type { Run } from '../../data/types.js';
 import { UsageError } from '../../errors.js';
 import { identityKey } from '../../models/embedding-cache.js';
-import type { ModelIdentity, Reranker } from '../../models/types.js';
+import { needsScoreCanary } from '../../models/identity.js';
+import type { Reranker } from '../../models/types.js';
 import type { Components } from '../components.js';
 import type { RerankerVariant } from '../config.js';
 import type { PreparedDataset, RunContext } from '../execute.js';
@@ -104,17 +106,12 @@ async function scorePairs(reranker: Reranker, pairs: ReadonlyMap<string, string[
   return table;
 }
 
-/** Whether a model's identity pins its weights: local files (sha256), or a server that said which model it serves. */
-function describesItsWeights(identity: ModelIdentity): boolean {
-  return identity.weights !== 'remote' || identity.sha256 !== undefined;
-}
-
 /**
  * For a remote model that does not describe its weights: re-scores up to CANARY_PAIRS cached pairs. True
  * when they differ (the cache is stale and must be recomputed); with --no-refresh that stops the run.
  */
 async function cacheIsStale(reranker: Reranker, pairs: ReadonlyMap<string, string[]>, data: PreparedDataset, ctx: RunContext): Promise<boolean> {
-  if (describesItsWeights(reranker.identity)) return false;
+  if (!needsScoreCanary(reranker.identity)) return false;
   const model = identityKey(reranker.identity);
   const canaries: { query: string; text: string; cached: number }[] = [];
   for (const q of data.queries) {

@@ -1,10 +1,12 @@
 /**
- * The HTTP client every remote backend uses: JSON POSTs over Node's built-in fetch (undici) with
+ * The HTTP client every remote backend uses: JSON POSTs (and GETs, for a server's self-description) over
+ * Node's built-in fetch (undici) with
  *
  * - a per-attempt timeout (`AbortSignal.timeout`) covering headers and body, combined with the caller's signal;
  * - retries (p-retry) with exponential backoff and jitter on 408, 429, 5xx, network errors (refused, reset,
  *   cut-off bodies) and timeouts, honouring `Retry-After` (seconds or HTTP date) on any retried status;
  * - no retry on other 4xx: they fail at once with the server's own message, trimmed;
+ * - the time spent waiting between attempts counted per cause (see `ClientCounters`);
  * - one retry for a 2xx answer that is not JSON or not of the expected shape (a truncated body from a proxy or
  *   an overloaded server is transient often enough to deserve one more try; a second bad answer is a server
  *   that does not speak the configured API, and retrying further would only hide it);
@@ -77,11 +79,25 @@ export interface PostResult<T> {
 /** Validates and converts a parsed 2xx JSON body; throws `ProtocolError` when it is not what the API promises. */
 export type ResponseParser<T> = (json: unknown, headers: Headers) => T;
 
+/**
+ * What the client did since it was created; every field only grows. A wait is the time from the end of a
+ * failed attempt to the start of its retry, measured on the clock (so it includes timer lateness), and is
+ * summed over requests: two requests waiting 1 s at the same time count 2 s.
+ */
 export interface ClientCounters {
   /** HTTP attempts made (retries included). */
   requests: number;
   /** Attempts that were retries. */
   retries: number;
+  /**
+   * Retries whose failed attempt carried a `Retry-After` the client honoured (any value, 0 included). Their
+   * whole wait, backoff included, is in `retryAfterWaitMs`: the server asked for it.
+   */
+  retryAfterWaits: number;
+  /** ms waited before the retries counted in `retryAfterWaits`. */
+  retryAfterWaitMs: number;
+  /** ms waited before the other retries: exponential backoff alone. */
+  backoffWaitMs: number;
 }
 
 /** One failed attempt, before the retry decision. */
@@ -114,21 +130,26 @@ export interface RemoteClientSpec {
 /** Defaults shared by the remote backends: 60 s per attempt, 4 requests in flight. */
 export const CLIENT_DEFAULTS = { timeoutMs: 60_000, concurrency: 4 } as const;
 
-/** A client for a backend's parsed spec: its timeouts, concurrency, key and retry policy, defaults filled. */
-export function clientFor(label: string, o: RemoteClientSpec, apiKey: string | undefined): HttpClient {
-  return new HttpClient({
+/** Client options for a backend's parsed spec: its timeouts, concurrency, key and retry policy, defaults filled. */
+export function clientOptionsFor(label: string, o: RemoteClientSpec, apiKey: string | undefined): HttpClientOptions {
+  return {
     label,
     timeoutMs: o.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs,
     concurrency: o.concurrency ?? CLIENT_DEFAULTS.concurrency,
     apiKey,
     apiKeyEnv: o.apiKeyEnv,
     ...retryPolicyOf(o),
-  });
+  };
+}
+
+/** A client for a backend's parsed spec (see `clientOptionsFor`). */
+export function clientFor(label: string, o: RemoteClientSpec, apiKey: string | undefined): HttpClient {
+  return new HttpClient(clientOptionsFor(label, o, apiKey));
 }
 
 export class HttpClient {
   private readonly limit: LimitFunction;
-  readonly counters: ClientCounters = { requests: 0, retries: 0 };
+  readonly counters: ClientCounters = { requests: 0, retries: 0, retryAfterWaits: 0, retryAfterWaitMs: 0, backoffWaitMs: 0 };
 
   constructor(private readonly opts: HttpClientOptions) {
     this.limit = pLimit(opts.concurrency);
@@ -142,14 +163,24 @@ export class HttpClient {
     return this.limit(() => this.withRetries(url, JSON.stringify(body), parse, signal));
   }
 
-  private async withRetries<T>(url: URL, payload: string, parse: ResponseParser<T>, signal?: AbortSignal): Promise<PostResult<T>> {
+  /** GETs `url` and returns `parse(responseJson)`, with the same retries, slots and errors as `postJson`. */
+  getJson<T>(url: URL, parse: ResponseParser<T>, signal?: AbortSignal): Promise<PostResult<T>> {
+    return this.limit(() => this.withRetries(url, undefined, parse, signal));
+  }
+
+  /** `payload` undefined: a GET. */
+  private async withRetries<T>(url: URL, payload: string | undefined, parse: ResponseParser<T>, signal?: AbortSignal): Promise<PostResult<T>> {
     const { retries, backoffMs, maxBackoffMs, maxRetryAfterMs } = this.opts;
     let attempts = 0;
     let protocolFailures = 0;
+    /** Set when an attempt failed and will be retried: when, and whether the server gave a Retry-After. */
+    let waiting: { since: number; retryAfter: boolean } | undefined;
     try {
       return await pRetry(
         async () => {
           signal?.throwIfAborted();
+          if (waiting !== undefined) this.countWait(waiting.retryAfter, performance.now() - waiting.since);
+          waiting = undefined;
           attempts += 1;
           this.counters.requests += 1;
           if (attempts > 1) this.counters.retries += 1;
@@ -165,6 +196,8 @@ export class HttpClient {
                 new AttemptFailure(e.kind, `${e.detail}; the server asks to retry after ${Math.round(e.retryAfterMs / 1000)} s, longer than maxRetryAfterMs (${maxRetryAfterMs} ms)`, false, e.status),
               );
             }
+            // Counted only if a retry follows (none does when the retries are spent).
+            waiting = { since: performance.now(), retryAfter: e.retryAfterMs !== undefined };
             throw e;
           }
         },
@@ -192,16 +225,27 @@ export class HttpClient {
     }
   }
 
+  private countWait(retryAfter: boolean, ms: number): void {
+    if (retryAfter) {
+      this.counters.retryAfterWaits += 1;
+      this.counters.retryAfterWaitMs += ms;
+    } else {
+      this.counters.backoffWaitMs += ms;
+    }
+  }
+
   /** One exchange. Every failure becomes an `AttemptFailure` saying whether it may be retried. */
-  private async attempt<T>(url: URL, payload: string, parse: ResponseParser<T>, signal?: AbortSignal): Promise<PostResult<T>> {
+  private async attempt<T>(url: URL, payload: string | undefined, parse: ResponseParser<T>, signal?: AbortSignal): Promise<PostResult<T>> {
     const timeout = AbortSignal.timeout(this.opts.timeoutMs);
     const combined = linkSignals([signal, timeout]);
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', 'user-agent': 'rbench' };
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'rbench' };
+    if (payload !== undefined) headers['content-type'] = 'application/json';
     if (this.opts.apiKey !== undefined) headers.authorization = `Bearer ${this.opts.apiKey}`;
     let response: Response;
     let text: string;
     try {
-      response = await fetch(url, { method: 'POST', headers, body: payload, signal: combined.signal });
+      const init: RequestInit = payload === undefined ? { method: 'GET' } : { method: 'POST', body: payload };
+      response = await fetch(url, { ...init, headers, signal: combined.signal });
       text = await response.text();
     } catch (e) {
       if (signal?.aborted) throw e;

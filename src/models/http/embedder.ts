@@ -9,7 +9,11 @@
  * vector here, whatever the server did (TEI is also asked to), so that the Embedder contract holds for any
  * server; a zero vector stays zero.
  *
- * Texts are sent in requests of at most min(`batchSize`, `maxBatch`) (maxBatch default 32; halved and
+ * For TEI, the factory first asks `GET /info` what the server serves (`identity.server`, see server-info.ts;
+ * null when the server does not say, and for the OpenAI API, which has no such route).
+ *
+ * Texts are sent in requests of at most min(`batchSize`, `maxBatch`) (maxBatch default: TEI's
+ * `max_client_batch_size` from `/info`, else 32; halved and
  * remembered on a 413) with bounded concurrency; vectors are placed by index (OpenAI) or checked for count
  * (TEI), and every vector must have the dimension of the first one ever received. `threads` is accepted and
  * ignored (the harness passes it to every backend).
@@ -18,8 +22,9 @@ import { z } from 'zod';
 import type { EmbedderFactory } from '../registry.js';
 import type { Embedder, ModelIdentity } from '../types.js';
 import { BatchLimit, forEachChunk } from './batching.js';
-import { clientFor, HttpClient, ProtocolError, type ClientCounters } from './client.js';
+import { clientOptionsFor, HttpClient, ProtocolError, type ClientCounters } from './client.js';
 import { EMBED_API_DEFS, EMBED_APIS, type EmbedApi, type EmbedApiDef } from './embed-apis.js';
+import { fetchTeiInfo } from './server-info.js';
 import { baseAndModel, endpointFor, parseSpec, publicName, publicUrl, readApiKey, remoteOptionShape } from './spec.js';
 
 const DEFAULTS = { maxBatch: 32 } as const;
@@ -36,6 +41,10 @@ const embedSpecSchema = z.strictObject({
   normalize: z.boolean().optional(),
 });
 
+/**
+ * The client's counters since creation (see `ClientCounters`) and the request size in use. A fresh object on
+ * every call, so that snapshots can be subtracted.
+ */
 export interface HttpEmbedStats extends ClientCounters {
   maxBatch: number;
 }
@@ -123,14 +132,16 @@ export const createHttpEmbedder: EmbedderFactory = async (spec) => {
   const apiKey = readApiKey(o.apiKeyEnv, 'embedder', o.model);
   const normalize = o.normalize ?? true;
   const prefixes = { query: o.queryPrefix ?? '', passage: o.passagePrefix ?? '' };
-  const client = clientFor(api.label, o, apiKey);
+  const clientOptions = clientOptionsFor(api.label, o, apiKey);
+  const info = apiName === 'tei' ? await fetchTeiInfo(endpoint, api.route, clientOptions) : undefined;
   const identity: ModelIdentity = {
     name: publicName(o.model),
     backend: 'http',
     source: publicUrl(endpoint),
     weights: 'remote',
     settings: { api: apiName, model: apiModel ?? null, queryPrefix: prefixes.query, passagePrefix: prefixes.passage, normalize },
+    server: info?.identity ?? null,
   };
-  const maxBatch = o.maxBatch ?? DEFAULTS.maxBatch;
-  return new HttpEmbedder(identity, api, endpoint, client, new BatchLimit(maxBatch), apiModel, prefixes, normalize, o.batchSize ?? maxBatch);
+  const maxBatch = o.maxBatch ?? info?.maxClientBatchSize ?? DEFAULTS.maxBatch;
+  return new HttpEmbedder(identity, api, endpoint, new HttpClient(clientOptions), new BatchLimit(maxBatch), apiModel, prefixes, normalize, o.batchSize ?? maxBatch);
 };

@@ -8,8 +8,13 @@
  * APIs that take a model name (when `url` is absent, `model` is the URL and no name is sent). `threads` is
  * accepted and ignored (the harness passes it to every backend).
  *
+ * For TEI, the factory first asks `GET /info` what the server serves (model id, revision, dtype, TEI version:
+ * `identity.server`, see server-info.ts); a server that does not answer it (a proxy's 404) still works, with
+ * `identity.server` null, as for the other APIs, which have no such route.
+ *
  * One `score()` call is split into requests of at most `min(opts.batchSize, maxBatch)` documents (maxBatch
- * default 32, TEI's default `--max-client-batch-size`), sent with bounded concurrency; a 413 halves the
+ * default: the server's `max_client_batch_size` from TEI `/info`, else 32, TEI's default
+ * `--max-client-batch-size`), sent with bounded concurrency; a 413 halves the
  * request and the smaller size is remembered. `top_n` is the number of documents sent, results are placed
  * by index and checked (see batching.ts). TEI scores are logits by default (`rawScores: true`): the sigmoid
  * TEI applies otherwise is monotone, so rankings are the same, but float32 sigmoid outputs saturate to
@@ -20,8 +25,9 @@ import { UsageError } from '../../errors.js';
 import type { RerankerFactory } from '../registry.js';
 import type { ModelIdentity, Reranker, RerankOptions, RerankStats } from '../types.js';
 import { BatchLimit, forEachChunk } from './batching.js';
-import { clientFor, HttpClient } from './client.js';
+import { clientOptionsFor, HttpClient, type ClientCounters } from './client.js';
 import { RERANK_API_DEFS, RERANK_APIS, type RerankApi, type RerankApiDef } from './rerank-apis.js';
+import { fetchTeiInfo } from './server-info.js';
 import { baseAndModel, endpointFor, parseSpec, publicName, publicUrl, readApiKey, remoteOptionShape } from './spec.js';
 
 const DEFAULTS = { maxBatch: 32 } as const;
@@ -35,12 +41,11 @@ const rerankSpecSchema = z.strictObject({
 });
 
 /**
- * Statistics of an http reranker: `requests` (HTTP attempts, retries included), `retries`, and for TEI the
- * sums of `x-inference-time`, `x-queue-time`, `x-tokenization-time` (ms) over successful requests.
+ * Statistics of an http reranker: the client's counters (`requests`, HTTP attempts, retries included;
+ * `retries`; the waits before retries, see `ClientCounters`), and for TEI the sums of `x-inference-time`,
+ * `x-queue-time`, `x-tokenization-time` (ms) over successful requests.
  */
-export interface HttpRerankStats extends RerankStats {
-  requests: number;
-  retries: number;
+export interface HttpRerankStats extends Omit<RerankStats, keyof ClientCounters>, ClientCounters {
   /** Largest request size currently used (lowered when the server answered 413). */
   maxBatch: number;
 }
@@ -98,7 +103,7 @@ class HttpReranker implements Reranker {
   }
 
   stats(): HttpRerankStats {
-    const s: HttpRerankStats = { requests: this.client.counters.requests, retries: this.client.counters.retries, maxBatch: this.limit.value };
+    const s: HttpRerankStats = { ...this.client.counters, maxBatch: this.limit.value };
     if (this.timing.inference !== undefined) s.serverInferenceMs = this.timing.inference;
     if (this.timing.queue !== undefined) s.serverQueueMs = this.timing.queue;
     if (this.timing.tokenization !== undefined) s.serverTokenizationMs = this.timing.tokenization;
@@ -121,14 +126,17 @@ export const createHttpReranker: RerankerFactory = async (spec) => {
   const endpoint = endpointFor(base, api.route);
   const apiKey = readApiKey(o.apiKeyEnv, 'reranker', o.model);
   const rawScores = apiName === 'tei' ? (o.rawScores ?? true) : false;
-  const client = clientFor(api.label, o, apiKey);
+  const clientOptions = clientOptionsFor(api.label, o, apiKey);
+  const info = apiName === 'tei' ? await fetchTeiInfo(endpoint, api.route, clientOptions) : undefined;
   const identity: ModelIdentity = {
     name: publicName(o.model),
     backend: 'http',
     source: publicUrl(endpoint),
     weights: 'remote',
     settings: { api: apiName, model: apiModel ?? null, rawScores: apiName === 'tei' ? rawScores : null },
+    server: info?.identity ?? null,
   };
-  return new HttpReranker(identity, api, endpoint, client, new BatchLimit(o.maxBatch ?? DEFAULTS.maxBatch), apiModel, rawScores);
+  const maxBatch = o.maxBatch ?? info?.maxClientBatchSize ?? DEFAULTS.maxBatch;
+  return new HttpReranker(identity, api, endpoint, new HttpClient(clientOptions), new BatchLimit(maxBatch), apiModel, rawScores);
 };
 

@@ -17,7 +17,7 @@
 import { z } from 'zod';
 import { UsageError } from '../../errors.js';
 import { BatchLimit, forEachChunk } from '../http/batching.js';
-import { clientFor, describeJson, HttpClient, ProtocolError } from '../http/client.js';
+import { clientFor, describeJson, HttpClient, ProtocolError, type ClientCounters } from '../http/client.js';
 import { baseAndModel, endpointFor, parseSpec, publicUrl, readApiKey, remoteOptionShape } from '../http/spec.js';
 import type { RerankerFactory } from '../registry.js';
 import type { ModelIdentity, Reranker, RerankOptions, RerankStats } from '../types.js';
@@ -35,9 +35,8 @@ const llmSpecSchema = z.strictObject({
   maxTokens: z.int().min(1).optional(),
 });
 
-export interface LlmRerankStats extends RerankStats {
-  requests: number;
-  retries: number;
+/** The client's counters since creation (see `ClientCounters`) and the LLM's own. */
+export interface LlmRerankStats extends Omit<RerankStats, keyof ClientCounters>, ClientCounters {
   promptTokens: number;
   completionTokens: number;
   /** Pairs with no usable answer after the second ask (score NaN). */
@@ -126,7 +125,7 @@ class LlmReranker implements Reranker {
   }
 
   stats(): LlmRerankStats {
-    return { requests: this.client.counters.requests, retries: this.client.counters.retries, ...this.counts };
+    return { ...this.client.counters, ...this.counts };
   }
 
   async dispose(): Promise<void> {
@@ -167,6 +166,8 @@ export const createLlmReranker: RerankerFactory = async (spec) => {
     source: publicUrl(endpoint),
     weights: 'remote',
     settings: { model: o.model, promptSha256: promptHash(system, template), scale: [min, max], temperature, maxTokens },
+    // An OpenAI-compatible chat API does not describe the weights behind a model name.
+    server: null,
   };
   return new LlmReranker(identity, endpoint, client, { model: o.model, system, template, min, max, temperature, maxTokens });
 };
