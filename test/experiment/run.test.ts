@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/experiment/config.js';
 import { runExperiment } from '../../src/experiment/execute.js';
 import type { ResultsFile } from '../../src/experiment/results.js';
+import { evaluateFiles } from '../../src/metrics/index.js';
 import { Store } from '../../src/store/store.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -105,6 +106,25 @@ describe('shared work equals separate work', () => {
     expect(maxsim.reranker?.sha256).toBe(interp.reranker?.sha256);
     expect(interp.reranker?.interpolate).toBe(0.3);
     expect(interp.metrics).not.toEqual(maxsim.metrics);
+  });
+});
+
+describe('every row is what the golden-verified evaluator gives for its own run file', () => {
+  it('metrics and per-query values equal `rbench eval --complete` semantics on the TREC run read back from disk', async () => {
+    const { results, out } = await run(config([5, 20]), 'pinned');
+    // The bundled judgments, converted to TREC qrels here with a plain split (independent of the BEIR reader).
+    const tsv = fs.readFileSync(path.join(ROOT, 'datasets', 'tech-qa', 'qrels', 'test.tsv'), 'utf8').trim().split('\n').slice(1);
+    const qrelsFile = path.join(tmp, 'tech-qa.qrels');
+    fs.writeFileSync(qrelsFile, tsv.map((l) => { const [q, d, g] = l.split('\t'); return `${q} 0 ${d} ${g}`; }).join('\n') + '\n');
+    const rows = results.results.filter((r) => r.metrics);
+    // 3 retrievers x 2 depths x (none + maxsim + interp), batch size 4 for the reranked ones.
+    expect(rows).toHaveLength(18);
+    expect(new Set(rows.map((r) => r.retriever.name))).toEqual(new Set(['bm25', 'glove', 'hybrid']));
+    for (const row of rows) {
+      const ref = await evaluateFiles(qrelsFile, path.join(out, row.run!), { metrics: ['ndcg@10', 'mrr@10', 'recall@10', 'map', 'precision@5'], complete: true, relLevel: 1, judgedOnly: false });
+      expect(row.metrics, row.id).toEqual(ref.metrics);
+      expect(row.perQuery, row.id).toEqual(ref.perQuery);
+    }
   });
 });
 
