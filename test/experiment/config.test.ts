@@ -46,6 +46,50 @@ describe('experiment config', () => {
     );
   });
 
+  it('reports every problem of a file at once, each at its own line, and says the README once', () => {
+    const text = ['name: x', 'datasets:', '  - name: tech-qa', 'retrievers:', '  - type: bm25', '    kl: 1.2', '  - type: vectr', 'candidates: [5, ten]', 'rerankers:', '  - model: glove-maxsim', '    interpolate: {wieght: 0.3}', ''].join('\n');
+    const e = errorOf(text);
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toBe(
+      [
+        'exp.yaml: 4 problems in the config:',
+        '  exp.yaml:6, config key `retrievers[0].kl`: `kl` is not a key of a bm25 retriever; did you mean `k1`?',
+        '  exp.yaml:7, config key `retrievers[1].type`: "vectr" is not a retriever type; did you mean `vector`? Types: bm25, vector, hybrid.',
+        '  exp.yaml:8, config key `candidates[1]`: expected number, received string.',
+        '  exp.yaml:11, config key `rerankers[0].interpolate.wieght`: `wieght` is not a key of `rerankers[0].interpolate`; did you mean `weight`?',
+        'See README "Experiment config" for every key and its allowed values.',
+      ].join('\n'),
+    );
+  });
+
+  it('reports a misspelt key where it is written, and the key it stands for is not reported missing as well', () => {
+    const e = errorOf('name: x\ndatasets: [{name: tech-qa}]\ncandidates: [5]\nretreivers: []\n');
+    expect(e.message).toBe('exp.yaml:4, config key `retreivers`: `retreivers` is not a config key; did you mean `retrievers`?');
+  });
+
+  it('reports a missing required key once, as missing (not as a type error)', () => {
+    const e = errorOf('name: x\ndatasets: [{name: tech-qa}]\nretrievers: [{type: bm25}]\n');
+    expect(e.message).toBe('exp.yaml:1, config key `candidates`: missing required key `candidates`. See README "Experiment config" for every key and its allowed values.');
+  });
+
+  it('names the allowed values of an enum and the nearest one', () => {
+    const e = errorOf(`${MINIMAL}rerankers:\n  - model: m\n    backend: http\n    api: teii\n    url: http://127.0.0.1:1\n`);
+    expect(e.message).toBe('exp.yaml:10, config key `rerankers[0].api`: "teii" is not allowed; expected one of tei, cohere-v1, cohere-v2, jina, openai. Did you mean `tei`?');
+  });
+
+  it('explains a reranker object by its own keys (not as a failed union)', () => {
+    const e = errorOf(`${MINIMAL}rerankers:\n  - model: glove-maxsim\n    batchsize: [4]\n`);
+    expect(e.message).toBe('exp.yaml:9, config key `rerankers[0].batchsize`: `batchsize` is not a reranker option; did you mean `batchSizes`?');
+  });
+
+  it('lists at most 20 problems and counts the rest', () => {
+    const keys = Array.from({ length: 25 }, (_, i) => `unknownkey${i}: 1`).join('\n');
+    const e = errorOf(`${MINIMAL}${keys}\n`);
+    expect(e.message.split('\n')).toHaveLength(1 + 20 + 1 + 1);
+    expect(e.message).toContain('25 problems in the config');
+    expect(e.message).toContain('  … and 5 more');
+  });
+
   it('names the key of a wrong type', () => {
     const e = errorOf(MINIMAL.replace('candidates: [5, 10]', 'candidates: [5, ten]'));
     expect(e.message).toContain('candidates[1]');
