@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    // With CI set (.ci/run sets CI=1), a stray `.only` fails the run instead of silently skipping the rest of
+    // its file. (vitest's own default is the same, but it reads more variables than CI; this is explicit.)
+    ...(process.env.CI ? { allowOnly: false } : {}),
   },
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +10,8 @@ import { readCsvCorpus, readCsvQrels, readCsvQueries } from '../../src/data/csv.
 import { loadDataset } from '../../src/data/datasets.js';
 import { Diagnostics } from '../../src/data/diagnostics.js';
 import type { Doc } from '../../src/data/types.js';
-import { sharedDatasetsDir } from '../../src/paths.js';
 import { errorOf } from '../helpers/errors.js';
+import { describeShared, sharedCollections } from '../helpers/shared.js';
 
 const FIX = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'data');
 const dir = mkdtempSync(path.join(tmpdir(), 'rbench-csv-'));
@@ -127,10 +127,10 @@ describe('CSV errors name the file and the line where the record starts', () => 
   });
 });
 
-const shared = sharedDatasetsDir();
-describe.skipIf(!existsSync(shared))('a real corpus through CSV', () => {
+const shared = sharedCollections(['scifact']);
+describeShared(shared, 'a real corpus through CSV', () => {
   it('scifact as gzipped CSV (quoted, multi-line abstracts) and as TSV equals corpus.jsonl', async () => {
-    const jsonl = path.join(shared, 'scifact', 'beir', 'corpus.jsonl');
+    const jsonl = path.join(shared.path('scifact'), 'corpus.jsonl');
     const want = await docsOf(readCorpus(jsonl));
     const rows = readFileSync(jsonl, 'utf8')
       .trim()

@@ -2,7 +2,7 @@
  * Every shared collection loads with the counts and file checksums its SOURCE.md states
  * (`../shared/datasets/<name>/SOURCE.md`, "BEIR layout" section), and validates clean.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -10,11 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadDataset, listDatasets } from '../../src/data/datasets.js';
 import { readCorpus } from '../../src/data/corpus.js';
 import { validationReport } from '../../src/data/validate.js';
-import { sharedDatasetsDir } from '../../src/paths.js';
+import { describeShared, sharedCollections } from '../helpers/shared.js';
 
-const shared = sharedDatasetsDir();
-const haveShared = existsSync(shared);
-if (!haveShared) console.warn(`[skip] shared collections not found at ${shared}: shared-data tests are skipped (set RBENCH_SHARED_DATASETS).`);
 
 interface Expected {
   docs: number;
@@ -88,7 +85,10 @@ const EXPECTED: Record<string, Expected> = {
   },
 };
 
-describe.skipIf(!haveShared)('shared collections', () => {
+const collections = sharedCollections(Object.keys(EXPECTED));
+const shared = collections.root;
+
+describeShared(collections, 'shared collections', () => {
   it('the registry lists every shared collection with its splits', () => {
     const infos = listDatasets({ sharedDir: shared, bundledDir: path.join(tmpdir(), 'rbench-no-bundled'), cacheDir: path.join(tmpdir(), 'rbench-no-cache') });
     expect(infos.filter((i) => i.source === 'shared').map((i) => i.name).sort()).toEqual(Object.keys(EXPECTED).sort());

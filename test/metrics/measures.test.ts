@@ -2,10 +2,13 @@
  * Each measure's definition on small hand-made examples, worked out by hand in the comments (the
  * golden tests check the same against trec_eval on larger inputs).
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Qrels, Run } from '../../src/data/types.js';
 import { UsageError } from '../../src/errors.js';
 import { evaluate, evaluateWithCoverage, measuresMarkdownTable, MEASURES, parseMetrics, trecEvalName } from '../../src/metrics/index.js';
+import { packageRoot } from '../../src/paths.js';
 
 const EPS = 0.00001;
 
@@ -278,5 +281,16 @@ describe('metric names', () => {
     for (const m of MEASURES) expect(table).toContain(`| \`${m.name}\` |`);
     expect(table).toContain('`ndcg_cut_k`');
     expect(table.split('\n')).toHaveLength(MEASURES.length + 2);
+  });
+
+  it("the README's metrics table is measuresMarkdownTable(), line for line", () => {
+    const readme = readFileSync(path.join(packageRoot(), 'README.md'), 'utf8').split('\n');
+    const intro = readme.findIndex((l) => l.includes('Generated from the metric registry (`measuresMarkdownTable()`'));
+    expect(intro).toBeGreaterThan(0);
+    // The table: the run of lines starting with `|` after the introducing sentence (and one blank line).
+    const start = readme.findIndex((l, i) => i > intro && l.startsWith('|'));
+    expect(readme.slice(intro + 1, start).every((l) => l.trim() === '')).toBe(true);
+    const end = readme.findIndex((l, i) => i > start && !l.startsWith('|'));
+    expect(readme.slice(start, end).join('\n')).toBe(measuresMarkdownTable());
   });
 });

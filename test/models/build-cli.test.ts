@@ -2,6 +2,7 @@
  * `rbench models list|build|fetch` through the CLI entry point: output on stdout, progress on stderr, exit
  * codes, and the `build glove --dataset` hook into src/models/glove/build.ts.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -102,15 +103,26 @@ describe('rbench models', () => {
 
   it('builds the GloVe models of a corpus through src/models/glove/build.ts', async () => {
     const dataset = path.join(packageRoot(), 'datasets', 'tech-qa');
-    if (!fs.existsSync(dataset)) {
-      console.warn(`skipped: bundled dataset ${dataset} is absent`);
-      return;
-    }
+    // The corpus id is the first 12 hex digits of the dataset's content hash: sha256 over
+    // `role<TAB>sha256 of the file<LF>` for corpus, queries and qrels (src/data/validate.ts, contentHash).
+    const fileSha = (f: string): string => createHash('sha256').update(fs.readFileSync(path.join(dataset, f))).digest('hex');
+    const members = [['corpus', 'corpus.jsonl'], ['queries', 'queries.jsonl'], ['qrels', 'qrels/test.tsv']];
+    const content = members.map(([role, f]) => `${role}\t${fileSha(f)}\n`).join('');
+    const corpusId = createHash('sha256').update(content).digest('hex').slice(0, 12);
     const r = await rbench('models', 'build', 'glove', '--dataset', dataset);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/embedder\s+rbench\/glove-sif-\S+\s+built/);
-    expect(r.stdout).toMatch(/reranker\s+rbench\/glove-maxsim-\S+\s+built/);
+    expect(r.stderr).toContain(`tech-qa: building GloVe models for 343 documents (corpus id ${corpusId})`);
+    const embedderDir = path.join(modelsDir, 'rbench', `glove-sif-${corpusId}`);
+    const rerankerDir = path.join(modelsDir, 'rbench', `glove-maxsim-${corpusId}`);
+    expect(r.stdout).toMatch(new RegExp(`embedder\\s+rbench/glove-sif-${corpusId}\\s+built\\s+${embedderDir}`));
+    expect(r.stdout).toMatch(new RegExp(`reranker\\s+rbench/glove-maxsim-${corpusId}\\s+built\\s+${rerankerDir}`));
+    for (const dir of [embedderDir, rerankerDir]) {
+      const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as { rbench: { weights: string; recipe: { corpusDocs: number } } };
+      expect(config.rbench).toMatchObject({ weights: 'built', recipe: { corpusDocs: 343 } });
+    }
+    const again = await rbench('models', 'build', 'glove', '--dataset', dataset, '--quiet');
+    expect(again.stdout).toMatch(new RegExp(`embedder\\s+rbench/glove-sif-${corpusId}\\s+up to date`));
     const list = JSON.parse((await rbench('models', 'list', '--format', 'json')).stdout) as ListJson;
-    expect(list.models.find((m) => m.alias === 'glove-sif')?.present).toBe(true);
+    expect(list.models.find((m) => m.alias === 'glove-sif')).toMatchObject({ present: true, weights: 'built' });
   });
 });

@@ -21,11 +21,10 @@ import { buildGloveModels, buildGloveModelsWithData, type GloveBuildResult } fro
 import { firstPrincipalComponent, type GloveModelData, UNK_ID } from '../../src/models/glove/model-data.js';
 import { encodePair, encodeSingle, type Encoded, maxSimEncoded, maxSimScore, sifEmbed } from '../../src/models/glove/reference.js';
 import { type GloveBase, loadGloveBase } from '../../src/models/glove/vectors.js';
-import { packageRoot, sharedDatasetsDir } from '../../src/paths.js';
+import { createEmbedder, createReranker } from '../../src/models/registry.js';
+import { describeShared, sharedCollections } from '../helpers/shared.js';
 
-const ADI = path.join(sharedDatasetsDir(), 'adi', 'beir');
-const hasAdi = fs.existsSync(path.join(ADI, 'corpus.jsonl'));
-if (!hasAdi) console.warn(`glove tests skipped: ${ADI} is absent (shared datasets not available)`);
+const shared = sharedCollections(['adi']);
 
 const BASE_CACHE = process.env.RBENCH_TEST_GLOVE_CACHE ?? path.join(os.tmpdir(), 'rbench-test-glove');
 const TOP_WORDS = 20_000;
@@ -69,13 +68,13 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 const sha256File = (f: string): string => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
 
-describe.skipIf(!hasAdi)('GloVe models on ADI', () => {
+describeShared(shared, 'GloVe models on ADI', () => {
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rbench-glove-'));
     const t0 = performance.now();
     base = await loadGloveBase(BASE_CACHE, { log: (m) => console.log(m) });
     console.log(`GloVe base ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (${BASE_CACHE})`);
-    adi = await loadBeir(ADI, 'test');
+    adi = await loadBeir(shared.path('adi'), 'test');
     docTexts = adi.corpus.map(docText);
     built = await buildGloveModelsWithData({ corpus: adi.corpus, corpusId: 'adi', modelsDir: tmp, base, recipe: { topWords: TOP_WORDS } });
     data = built.data;
@@ -278,11 +277,7 @@ describe.skipIf(!hasAdi)('GloVe models on ADI', () => {
   });
 
   describe('through the project backend (createEmbedder / createReranker)', () => {
-    const backendReady = ['src/models/local.ts', 'src/models/transformers/reranker.ts', 'src/models/transformers/embedder.ts'].every((f) => fs.existsSync(path.join(packageRoot(), f)));
-    if (!backendReady) console.warn('glove backend tests skipped: the transformers backend (src/models/local.ts) is not there yet');
-
-    it.skipIf(!backendReady)('gives the reference scores and vectors, documents cut alike', async () => {
-      const { createEmbedder, createReranker } = await import('../../src/models/registry.js');
+    it('gives the reference scores and vectors, documents cut alike', async () => {
       const ctx = { modelsDir: tmp, threads: 1 };
       const q = adi.queries[0].text;
       const docs = docTexts.slice(0, 30);

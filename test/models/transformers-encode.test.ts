@@ -14,11 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuiltModel } from '../../src/models/build/index.js';
 import { CHARS_PER_TOKEN_BOUND, longestFirst, InputEncoder } from '../../src/models/transformers/encode.js';
 import { configureOfflineEnv } from '../../src/models/transformers/runtime.js';
-import { sharedDatasetsDir } from '../../src/paths.js';
+import { itShared, sharedCollections } from '../helpers/shared.js';
 
-const SCIFACT = path.join(sharedDatasetsDir(), 'scifact', 'beir', 'corpus.jsonl');
-const hasScifact = fs.existsSync(SCIFACT);
-if (!hasScifact) console.warn(`SKIP pre-cut on real text: ${SCIFACT} is absent (shared datasets not mounted)`);
+const shared = sharedCollections(['scifact']);
 
 let modelsDir: string;
 const tokenizers: Record<string, PreTrainedTokenizer> = {};
@@ -35,7 +33,7 @@ afterAll(() => fs.rmSync(modelsDir, { recursive: true, force: true }));
 
 /** SciFact documents (title + " " + text), read from the shared collection. */
 function scifactDocs(n: number): string[] {
-  const lines = fs.readFileSync(SCIFACT, 'utf8').split('\n').filter(Boolean).slice(0, n);
+  const lines = fs.readFileSync(path.join(shared.path('scifact'), 'corpus.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, n);
   return lines.map((l) => {
     const d = JSON.parse(l) as { title: string; text: string };
     return `${d.title} ${d.text}`;
@@ -90,7 +88,7 @@ describe.each(['tiny-cross', 'tiny-cross-xlmr'])('InputEncoder on %s', (alias) =
     expect(d).toBeGreaterThan(0);
   });
 
-  it.skipIf(!hasScifact)('pre-cut long documents give exactly the full text’s first tokens (SciFact)', () => {
+  itShared(shared, 'pre-cut long documents give exactly the full text’s first tokens (SciFact)', () => {
     const enc = new InputEncoder(tokenizers[alias]);
     const docs = scifactDocs(60);
     // Long documents: five SciFact abstracts joined, far beyond CHARS_PER_TOKEN_BOUND × budget characters.

@@ -15,14 +15,32 @@ import {
   standInCostPoints,
   throughputPoints,
 } from '../../src/report/select.js';
-import { depthSpec, qualityLatencySpec, standInCostSpec, throughputSpec } from '../../src/report/specs.js';
+import { depthSpec, qualityLatencySpec, STAND_IN_TITLE, standInCostSpec, throughputSpec } from '../../src/report/specs.js';
 import { buildViews } from '../../src/report/view.js';
-import { syntheticResults } from './fixture.js';
+import { DATASET, syntheticResults } from './fixture.js';
 
 const results = syntheticResults();
 const rows = results.results;
 const metrics = metricInfos(results);
 const standInIds = rows.filter(isStandIn).map((r) => r.id);
+
+/** The id fixture.ts gives a row. */
+const rowId = (retriever: string, k: number, reranker: string, b?: number): string => `${DATASET}/${retriever}/k${k}/${reranker}${b === undefined ? '' : `/b${b}`}`;
+/** Row ids in fixture order (retriever, depth, reranker, batch size as fixture.ts loops). */
+const byRowOrder = (a: string, b: string): number => rows.findIndex((r) => r.id === a) - rows.findIndex((r) => r.id === b);
+const byJson = (a: unknown, b: unknown): number => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
+/** The value with every number rounded to 9 decimals, so figures computed by hand compare with toEqual. */
+function rounded(v: unknown): unknown {
+  return JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' ? Math.round(x * 1e9) / 1e9 : x)));
+}
+
+/** The parts of a spec the tests read. */
+interface SpecParts {
+  title: { text: string };
+  encoding: Record<string, Record<string, unknown>>;
+  layer: Array<{ transform?: unknown; mark: unknown; encoding: Record<string, unknown> }>;
+}
+const parts = (spec: unknown): SpecParts => spec as SpecParts;
 
 /** The inline data of a spec (every spec here carries `data.values`). */
 function values(spec: unknown): Record<string, unknown>[] {
@@ -117,12 +135,78 @@ describe('specs', () => {
     expect(warnings.join(' ')).toMatch(/shape/);
   });
 
-  it('the quality/latency spec carries one datum per point, the frontier flag, and every metric for the tooltip', () => {
+  it('the quality/latency spec carries each point with its figures, the frontier flag, and every metric for the tooltip', () => {
     const v = values(specs.quality);
-    expect(v.length).toBe(q.length);
-    expect(v.filter((d) => d.frontier).length).toBe(q.filter((p) => p.frontier).length);
-    expect(v[0]).toHaveProperty('m0');
-    expect(v[0]).toHaveProperty('m1');
+    // 2 retrievers x 2 depths x (first stage alone, ce b1/b4, ce-interp b1/b4); no stand-in.
+    expect(v).toHaveLength(20);
+    const byId = new Map(v.map((d) => [d.id, d]));
+    // bm25 k10 ce b4 (fixture.ts): total p50 = 0.1 ms retrieval + 10 x 1.5 ms rerank = 15.1, p95 = 1.5 x p50,
+    // queries/s = 1000 / (1.1 x p50); nDCG@10 = 0.62 + 0.05 + 0.01, recall@10 = the candidates' 0.8.
+    expect(rounded(byId.get(rowId('bm25', 10, 'ce', 4)))).toEqual(
+      rounded({ id: rowId('bm25', 10, 'ce', 4), retriever: 'bm25', reranker: 'ce', candidates: 10, batchSize: 4, latency: 15.1, latencyP95: 22.65, qps: 1000 / 16.61, quality: 0.68, frontier: true, m0: 0.68, m1: 0.8 }),
+    );
+    // dense k5 first stage alone: 0.5 ms, nDCG@10 0.55, recall@10 0.65; the HNSW retriever's label carries its ANN recall.
+    expect(rounded(byId.get(rowId('dense', 5, 'none')))).toEqual(
+      rounded({ id: rowId('dense', 5, 'none'), retriever: 'dense (ANN recall 0.987)', reranker: 'none', candidates: 5, batchSize: null, latency: 0.5, latencyP95: 0.75, qps: 1000 / 0.55, quality: 0.55, frontier: false, m0: 0.55, m1: 0.65 }),
+    );
+    // The frontier worked out by hand: bm25 k10 alone (0.1 ms, 0.62), bm25 k5 ce b4 (7.6 ms, 0.65), bm25 k10 ce b4 (15.1 ms, 0.68).
+    expect(v.filter((d) => d.frontier).map((d) => d.id)).toEqual([rowId('bm25', 5, 'ce', 4), rowId('bm25', 10, 'none'), rowId('bm25', 10, 'ce', 4)].sort(byRowOrder));
+  });
+
+  it('the quality/latency spec: frontier steps, log latency against the primary metric, colour by retriever, shape by reranker', () => {
+    const spec = parts(specs.quality);
+    expect(spec.title.text).toBe('nDCG@10 vs latency');
+    expect(spec.layer).toHaveLength(2);
+    const [steps, points] = spec.layer;
+    expect(steps.transform).toEqual([{ filter: 'datum.frontier' }]);
+    expect(steps.mark).toMatchObject({ type: 'line', interpolate: 'step-after' });
+    expect(points.encoding.x).toEqual({ field: 'latency', type: 'quantitative', scale: { type: 'log' }, title: 'total latency per query, p50 (ms, log scale)' });
+    expect(points.encoding.y).toEqual({ field: 'quality', type: 'quantitative', scale: { zero: false }, title: 'nDCG@10' });
+    expect(points.encoding.color).toMatchObject({ field: 'retriever', type: 'nominal' });
+    expect(points.encoding.shape).toMatchObject({ field: 'reranker', type: 'nominal' });
+    const tooltip = points.encoding.tooltip as Array<{ field: string; title: string }>;
+    expect(tooltip.map((t) => [t.field, t.title])).toEqual([
+      ['id', 'configuration'],
+      ['latency', 'total p50 (ms)'],
+      ['latencyP95', 'total p95 (ms)'],
+      ['qps', 'queries/s'],
+      ['m0', 'nDCG@10'],
+      ['m1', 'Recall@10'],
+      ['frontier', 'on the frontier'],
+    ]);
+  });
+
+  it('the depth spec: one value per retriever, series and depth, faceted by retriever', () => {
+    const spec = parts(specs.depth);
+    expect(Object.fromEntries(['facet', 'x', 'y', 'color', 'strokeDash'].map((k) => [k, spec.encoding[k].field]))).toEqual({ facet: 'retriever', x: 'candidates', y: 'value', color: 'series', strokeDash: 'kind' });
+    const dense = 'dense (ANN recall 0.987)';
+    // fixture.ts: first stage nDCG@10 bm25 0.6/0.62, dense 0.55/0.58 at k 5/10; ce adds 0.05 (+0.01 at k10), ce-interp 0.03;
+    // candidate recall bm25 0.7/0.8, dense 0.65/0.85.
+    const want: Array<[string, string, string, number, number]> = [];
+    for (const [retriever, first, recall] of [['bm25', [0.6, 0.62], [0.7, 0.8]], [dense, [0.55, 0.58], [0.65, 0.85]]] as const) {
+      [5, 10].forEach((k, i) => {
+        want.push([retriever, 'ce', 'reranked', k, first[i] + 0.05 + 0.01 * i]);
+        want.push([retriever, 'ce-interp', 'reranked', k, first[i] + 0.03]);
+        want.push([retriever, FIRST_STAGE_SERIES, 'first stage', k, first[i]]);
+        want.push([retriever, CEILING_SERIES, 'candidate recall', k, recall[i]]);
+      });
+    }
+    const got = values(specs.depth).map((d) => [d.retriever, d.series, d.kind, d.candidates, d.value]);
+    expect(rounded(got.sort(byJson))).toEqual(rounded(want.sort(byJson)));
+  });
+
+  it('the throughput spec: pairs/s per batch size, variants sharing a timing merged, stand-ins included', () => {
+    const v = values(specs.throughput);
+    // bm25 k5 b1: rerank p50 = 5 x 2 ms; pairs/s = 5 x 1000 / (1.1 x 10). The stand-in: 5 x 40 ms.
+    expect(rounded(v.find((d) => d.retriever === 'bm25' && d.reranker === 'ce = ce-interp' && d.candidates === 5 && d.batchSize === 1))).toEqual(
+      rounded({ retriever: 'bm25', reranker: 'ce = ce-interp', candidates: 5, batchSize: 1, pairsPerSec: 5000 / 11, rerankP50: 10 }),
+    );
+    expect(rounded(v.filter((d) => d.reranker === 'big-standin (stand-in)').map((d) => [d.candidates, d.batchSize, d.pairsPerSec, d.rerankP50]))).toEqual(
+      rounded([[5, 1, 5000 / 220, 200], [5, 4, 5000 / 220, 200], [10, 1, 10000 / 440, 400], [10, 4, 10000 / 440, 400]]),
+    );
+    const spec = parts(specs.throughput);
+    expect(spec.encoding.x).toMatchObject({ field: 'batchSize', scale: { type: 'log', base: 2 }, axis: { values: [1, 4] } });
+    expect(spec.encoding.y).toMatchObject({ field: 'pairsPerSec', scale: { type: 'log' } });
   });
 
   it('quality charts of the whole report hold no stand-in, in data or labels', () => {
@@ -140,11 +224,28 @@ describe('specs', () => {
     }
   });
 
-  it('a results file with only stand-ins gets no quality chart', () => {
+  it('a results file with only stand-ins gets no quality chart; its cost chart holds the four stand-in rows', () => {
     const only = { ...results, results: rows.filter((r) => isStandIn(r)) };
-    const [view] = buildViews(only);
-    expect(view!.charts.quality).toBeUndefined();
-    expect(view!.charts.depth).toBeUndefined();
-    expect(view!.charts.standIn).toBeDefined();
+    const views = buildViews(only);
+    expect(views).toHaveLength(1);
+    const { charts } = views[0];
+    expect(Object.keys(charts).sort()).toEqual(['standIn', 'throughput']);
+    const spec = parts(charts.standIn?.spec);
+    expect(spec.title.text).toBe(STAND_IN_TITLE);
+    // bm25 + 40 ms per candidate: total p50 = 0.1 + 40k, p95 = 1.5 x p50, pairs/s = k x 1000 / (1.1 x 40k).
+    const want = [[5, 1], [5, 4], [10, 1], [10, 4]].map(([k, b]) => ({
+      id: rowId('bm25', k, 'big-standin', b),
+      reranker: 'big-standin (stand-in)',
+      candidates: k,
+      batchSize: b,
+      totalP50: 0.1 + 40 * k,
+      totalP95: 1.5 * (0.1 + 40 * k),
+      rerankP50: 40 * k,
+      pairsPerSec: 1000 / 44,
+    }));
+    expect(rounded(values(spec))).toEqual(rounded(want));
+    expect(standInIds).toEqual(want.map((w) => w.id));
+    // One colour per reranker label, the first of the palette for the only one.
+    expect(spec.layer[0].encoding.color).toEqual({ field: 'reranker', type: 'nominal', title: 'reranker', scale: { domain: ['big-standin (stand-in)'], range: ['#4c78a8'] } });
   });
 });

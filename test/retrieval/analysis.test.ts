@@ -1,8 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { sharedDatasetsDir } from '../../src/paths.js';
 import {
   createAnalyzer,
   ENGLISH_STOP_WORDS,
@@ -13,11 +12,11 @@ import {
   standardTokenize,
   stripPossessive,
 } from '../../src/retrieval/analysis/index.js';
+import { itShared, sharedCollections } from '../helpers/shared.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const porterDir = path.join(here, '..', 'fixtures', 'porter');
-const cisiCorpus = path.join(sharedDatasetsDir(), 'cisi', 'beir', 'corpus.jsonl');
-if (!existsSync(cisiCorpus)) console.warn(`analysis: shared collections not found under ${sharedDatasetsDir()}; skipping the tokenizer comparison on CISI/CACM.`);
+const shared = sharedCollections(['cisi', 'cacm']);
 
 function tokens(tokenize: typeof standardTokenize, text: string): string[] {
   const out: string[] = [];
@@ -103,12 +102,13 @@ describe('StandardTokenizer (UAX#29)', () => {
     expect(t.map((s) => s.length)).toEqual([255, 255, 90, 2]);
   });
 
-  it.skipIf(!existsSync(cisiCorpus))(
+  itShared(
+    shared,
     'ASCII fast path agrees with Intl.Segmenter token for token on a real collection (CISI, CACM)',
     () => {
       const seg = new Intl.Segmenter('en', { granularity: 'word' });
       for (const name of ['cisi', 'cacm']) {
-        const lines = readFileSync(path.join(sharedDatasetsDir(), name, 'beir', 'corpus.jsonl'), 'utf8').split('\n').filter(Boolean);
+        const lines = readFileSync(path.join(shared.path(name), 'corpus.jsonl'), 'utf8').split('\n').filter(Boolean);
         let compared = 0;
         for (const line of lines) {
           const doc = JSON.parse(line) as { title: string; text: string };

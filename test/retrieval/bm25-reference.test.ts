@@ -4,18 +4,15 @@
  * shared collections within 0.0005. Metrics come from src/metrics (trec_eval semantics, `-c`), averaged over
  * the queries with at least one relevant judgment, as the reference note does.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { loadBeir } from '../../src/data/beir.js';
 import type { Dataset, Qrels, Run } from '../../src/data/types.js';
 import { evaluate } from '../../src/metrics/index.js';
-import { sharedDatasetsDir } from '../../src/paths.js';
 import { createBm25Retriever, type Bm25Options } from '../../src/retrieval/bm25/index.js';
+import { describeShared, sharedCollections } from '../helpers/shared.js';
 
-const root = sharedDatasetsDir();
-const available = existsSync(path.join(root, 'scifact', 'beir', 'corpus.jsonl'));
-if (!available) console.warn(`bm25-reference: shared collections not found under ${root}; skipping (set RBENCH_SHARED_DATASETS).`);
+const shared = sharedCollections(['adi', 'cacm', 'cisi', 'lisa', 'npl', 'scifact', 'time']);
 
 const TOLERANCE = 0.0005;
 
@@ -23,7 +20,7 @@ const cache = new Map<string, Promise<Dataset>>();
 function dataset(name: string): Promise<Dataset> {
   let d = cache.get(name);
   if (!d) {
-    d = loadBeir(path.join(root, name, 'beir'), 'test');
+    d = loadBeir(shared.path(name), 'test');
     cache.set(name, d);
   }
   return d;
@@ -64,7 +61,7 @@ function expectClose(got: Record<string, number>, expected: Record<string, numbe
   }
 }
 
-describe.skipIf(!available)('BM25 reproduces the published and reference figures', () => {
+describeShared(shared, 'BM25 reproduces the published and reference figures', () => {
   it('SciFact test, lucene engine: Pyserini/Anserini BM25 flat and multifield (published)', async () => {
     const metrics = ['ndcg@10', 'recall@100', 'recall@1000'];
     expectClose(await measure('scifact', {}, metrics), { 'ndcg@10': 0.6789, 'recall@100': 0.9253, 'recall@1000': 0.9767 }, 'flat');

@@ -118,6 +118,7 @@ describe('Bm25Retriever (lucene engine)', () => {
     DOCS.forEach((d, i) => {
       const expected = 2 * t[i] + 0.5 * x[i];
       if (expected > 0) expect(got.get(d.id)).toBeCloseTo(expected, 12);
+      else expect(got.has(d.id)).toBe(false);
     });
     expect(mf.description).toEqual({
       type: 'bm25', engine: 'lucene', k1: 0.9, b: 0.4, fields: 'multifield', analyzer: 'english', norms: 'exact',

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CachedEmbedder } from '../../src/models/embedding-cache.js';
 import type { Embedder, ModelIdentity } from '../../src/models/types.js';
+import { packageRoot } from '../../src/paths.js';
 import { Store } from '../../src/store/store.js';
 
 const dirs: string[] = [];
@@ -59,30 +60,69 @@ describe('Store', () => {
     s2.close();
   });
 
-  it('survives concurrent writers in separate processes', async () => {
+  it('two Stores on one folder see each other\'s commits at once', () => {
     const dir = tmp();
-    new Store(dir).close();
-    // Each child writes 200 transactions; children run at the same time against one database.
+    const a = new Store(dir);
+    const b = new Store(dir);
+    a.putUnit('u', { from: 'a' });
+    a.putScores('rr', 'q', ['d1'], [0.25]);
+    expect(b.getUnit('u')).toEqual({ from: 'a' });
+    expect(Array.from(b.getScores('rr', 'q', ['d1', 'd2']))).toEqual([0.25, Number.NaN]);
+    b.putUnit('u', { from: 'b' }); // the last writer wins
+    expect(a.getUnit('u')).toEqual({ from: 'b' });
+    a.close();
+    b.close();
+  });
+
+  it('survives concurrent writers in separate processes, each a Store on the same new folder', async () => {
+    const dir = tmp();
+    const storeJs = pathToFileURL(path.join(packageRoot(), 'dist', 'src', 'store', 'store.js')).href;
+    // Writer n commits 500 rounds of a score, a unit and an embedding, reading the other writers' units as
+    // it goes. The three writers and this process's reader open the new folder at about the same time: one
+    // of them creates the database while the others open it.
     const script = (n: number) => `
-      const Database = require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))});
-      const db = new Database(${JSON.stringify(path.join(dir, 'rbench.sqlite'))}, { timeout: 60000 });
-      db.pragma('journal_mode = WAL');
-      const put = db.prepare('INSERT OR REPLACE INTO units (key, value, created) VALUES (?, ?, ?)');
-      for (let i = 0; i < 200; i++) db.transaction(() => put.run('w${n}:' + i, Buffer.from(JSON.stringify(i)), 'now'))();
-      db.close();`;
-    await Promise.all(
+      import { Store } from ${JSON.stringify(storeJs)};
+      const s = new Store(${JSON.stringify(dir)});
+      let seen = 0;
+      for (let i = 0; i < 500; i++) {
+        s.putScores('rr', 'q${n}', ['d' + i], [${n} + i / 1000]);
+        s.putUnit('w${n}:' + i, { n: ${n}, i });
+        s.putEmbeddings('m', ['w${n} text ' + i], [Float32Array.from([${n}, i, -i])]);
+        for (const other of [1, 2, 3]) if (s.getUnit('w' + other + ':' + i) !== undefined) seen++;
+      }
+      s.close();
+      process.stdout.write(String(seen));`;
+    const writers = Promise.all(
       [1, 2, 3].map(
         (n) =>
-          new Promise<void>((resolve, reject) => {
-            const p = spawn(process.execPath, ['-e', script(n)], { stdio: 'inherit' });
-            p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer ${n} exited ${code}`))));
+          new Promise<string>((resolve, reject) => {
+            let out = '';
+            let err = '';
+            const p = spawn(process.execPath, ['--input-type=module', '-e', script(n)], { stdio: ['ignore', 'pipe', 'pipe'] });
+            p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+            p.stderr.on('data', (c: Buffer) => (err += c.toString()));
+            p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`writer ${n} exited ${code}: ${err}`))));
           }),
       ),
     );
-    const s = new Store(dir);
-    for (const n of [1, 2, 3]) for (const i of [0, 99, 199]) expect(s.getUnit(`w${n}:${i}`)).toBe(i);
-    expect(s.db.pragma('integrity_check', { simple: true })).toBe('ok');
-    s.close();
+    // Held open while the children write; it must see their commits without reopening.
+    const watcher = new Store(dir);
+    const outputs = await writers;
+    // Each writer read at least its own 500 units back.
+    for (const o of outputs) expect(Number(o)).toBeGreaterThanOrEqual(500);
+    for (const store of [watcher, new Store(dir)]) {
+      for (const n of [1, 2, 3]) {
+        for (const i of [0, 249, 499]) {
+          expect(store.getUnit(`w${n}:${i}`)).toEqual({ n, i });
+          expect(Array.from(store.getScores('rr', `q${n}`, [`d${i}`]))).toEqual([n + i / 1000]);
+          expect(store.getEmbeddings('m', [`w${n} text ${i}`])).toEqual([Float32Array.from([n, i, -i])]);
+        }
+      }
+      expect(store.countEmbeddings('m')).toBe(1500);
+      expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+      store.close();
+    }
   });
 });
 
