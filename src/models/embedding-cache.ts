@@ -58,7 +58,7 @@ export class CachedEmbedder implements Embedder {
 
   private async embed(role: string, texts: string[], run: (t: string[]) => Promise<Float32Array[]>): Promise<Float32Array[]> {
     const model = `${this.key}:${role}`;
-    const out = this.store.getEmbeddings(model, texts);
+    const out = await this.wellFormed(this.store.getEmbeddings(model, texts));
     const missing: number[] = [];
     out.forEach((v, i) => (v ? this.stats.hits++ : missing.push(i)));
     this.stats.misses += missing.length;
@@ -71,6 +71,17 @@ export class CachedEmbedder implements Embedder {
       this.onProgress?.(Math.min(s + this.batchSize, missing.length), missing.length);
     }
     return out as Float32Array[];
+  }
+
+  /**
+   * Cached vectors whose length is not the model's (a damaged row) become misses. The model's dimension is
+   * asked only when the cached vectors disagree among themselves, which a healthy cache never does.
+   */
+  private async wellFormed(cached: (Float32Array | undefined)[]): Promise<(Float32Array | undefined)[]> {
+    const lengths = new Set(cached.filter((v) => v !== undefined).map((v) => v.length));
+    if (lengths.size <= 1) return cached;
+    const dim = await this.inner.dimension();
+    return cached.map((v) => (v && v.length === dim ? v : undefined));
   }
 
   dispose(): Promise<void> {
