@@ -213,7 +213,7 @@ function pipelines(view: DatasetView): Html {
     if (r.reranker && !rerankers.has(r.reranker.label)) rerankers.set(r.reranker.label, r);
   }
   const rt = html`<table><thead><tr><th>retriever</th><th>type</th><th>parameters</th><th class="num">ANN recall vs exact</th></tr></thead><tbody>${[...retrievers.values()].map(
-    (r) => html`<tr><td><b>${r.retriever.name}</b></td><td>${r.retriever.type}</td><td><code>${params(r.retriever)}</code></td>${numCell(r.annRecall, finite(r.annRecall) ? r.annRecall.toFixed(3) : r.retriever.type === 'vector' && r.retriever.index === 'exact' ? 'exact search' : '—')}</tr>`,
+    (r) => html`<tr><td><b>${r.retriever.name}</b></td><td>${r.retriever.type}</td><td><code>${params(r.retriever)}</code></td>${numCell(r.annRecall, finite(r.annRecall) ? r.annRecall.toFixed(3) : r.retriever.index === 'exact' ? 'exact search' : '—')}</tr>`,
   )}</tbody></table>`;
   const rr =
     rerankers.size === 0
