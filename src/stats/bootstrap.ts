@@ -11,7 +11,8 @@
  * bootstrap). The interval is a Monte Carlo estimate: with 10,000 resamples its bounds move by about
  * 3 % of the standard error between seeds; the same seed gives the same interval.
  *
- * Edge cases: a single query gives [x, x]; all values equal give [x, x]; no values throws.
+ * Edge cases: a single query gives [x, x]; n equal values give [x, x] (up to the rounding of their mean);
+ * no values throws.
  */
 import { mulberry32 } from '../random.js';
 import { quantileSorted } from './percentile.js';
@@ -34,7 +35,8 @@ export function bootstrapMeans(values: Float64Array, opts: BootstrapOptions): Fl
   const means = new Float64Array(opts.resamples);
   for (let b = 0; b < opts.resamples; b++) {
     let sum = 0;
-    for (let i = 0; i < n; i++) sum += values[Math.floor(rng() * n)];
+    // (rng()·n) | 0 is ⌊rng()·n⌋ for n < 2^31, and faster than Math.floor here.
+    for (let i = 0; i < n; i++) sum += values[(rng() * n) | 0];
     means[b] = sum / n;
   }
   return means.sort();
