@@ -107,7 +107,10 @@ export class Diagnostics {
 /** The most characters of an input line or value that a message quotes (see `quoteExcerpt`). */
 export const EXCERPT_CHARS = 120;
 
-const nf = new Intl.NumberFormat('en-US');
+/** 5242880 → `5,242,880` (by hand: an Intl formatter costs milliseconds of start-up for every command). */
+function withCommas(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+$)/g, ',');
+}
 
 /** Escape for one code point in a message, or undefined when it is shown as itself. */
 function escapeCodePoint(cp: number, quoted: boolean): string | undefined {
@@ -184,7 +187,7 @@ function cutEscaped(value: string | Uint8Array, max: number, quoted: boolean): {
         piece = escapeCodePoint(u.cp, quoted) ?? String.fromCodePoint(u.cp);
       }
     }
-    if (out.length + piece.length > max) return { text: out, note: `(${nf.format(n)} ${typeof value === 'string' ? 'characters' : 'bytes'})` };
+    if (out.length + piece.length > max) return { text: out, note: `(${withCommas(n)} ${typeof value === 'string' ? 'characters' : 'bytes'})` };
     out += piece;
     i += step;
   }
