@@ -18,6 +18,7 @@ import { UsageError } from '../errors.js';
 import { cacheDir } from '../paths.js';
 import { BEIR_ARCHIVES, BEIR_DEFAULT_BASE_URL } from './beir-catalog.js';
 import { inspectBeirFolder, isBeirFolder } from './beir.js';
+import { quoteExcerpt } from './diagnostics.js';
 import { FETCH_RECORD, readFetchRecord, type FetchRecord } from './datasets.js';
 import { ChecksumMismatchError, downloadFile, type Expected } from './download.js';
 import { extractZip } from './unzip.js';
@@ -62,7 +63,7 @@ export function beirBaseUrl(given?: string): string {
     const u = new URL(base);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');
   } catch {
-    throw new UsageError(`the base URL ${JSON.stringify(base)} is not an http(s) URL.`, { hint: 'Pass e.g. --base-url https://mirror.example.org/beir/' });
+    throw new UsageError(`the base URL ${quoteExcerpt(base)} is not an http(s) URL.`, { hint: 'Pass e.g. --base-url https://mirror.example.org/beir/' });
   }
   return base.endsWith('/') ? base : `${base}/`;
 }
@@ -86,7 +87,7 @@ function pickTop(tmp: string, name: string): string {
 
 export async function fetchBeirDataset(name: string, opts: FetchOptions = {}): Promise<FetchResult> {
   if (!NAME.test(name)) {
-    throw new UsageError(`${JSON.stringify(name)} is not a dataset name (letters, digits, '.', '_' and '-').`, { hint: `Known BEIR names: ${Object.keys(BEIR_ARCHIVES).join(', ')}.` });
+    throw new UsageError(`${quoteExcerpt(name)} is not a dataset name (letters, digits, '.', '_' and '-').`, { hint: `Known BEIR names: ${Object.keys(BEIR_ARCHIVES).join(', ')}.` });
   }
   const md5 = opts.md5?.toLowerCase();
   const sha256 = opts.sha256?.toLowerCase();
