@@ -6,7 +6,7 @@
 import yargs from 'yargs';
 import { UsageError } from '../errors.js';
 import type { RbenchCommand } from './command.js';
-import { evalCommand } from './commands/eval.js';
+import { evalCommand, joinStdinArgs } from './commands/eval.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { modelsCommand } from './commands/models.js';
 import { runCommand } from './commands/run.js';
@@ -20,7 +20,8 @@ export async function main(args: string[]): Promise<number> {
   const verbose = args.includes('--verbose');
   let exitCode = 0;
   let failure: unknown;
-  let parser = yargs(args)
+  // yargs reads `--run -` as a flag followed by a positional `-`; eval's `-` means standard input.
+  let parser = yargs(args[0] === 'eval' ? joinStdinArgs(args) : args)
     .scriptName('rbench')
     // `--no-cache` is a flag of its own (INTERFACE.md), not the negation of `--cache DIR`.
     .parserConfiguration({ 'boolean-negation': false })

@@ -15,8 +15,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { Diagnostics } from './diagnostics.js';
-import { readLines, type FileDigest } from './io.js';
+import { Diagnostics, quoteExcerpt } from './diagnostics.js';
+import { readLines, type ByteSource, type FileDigest } from './io.js';
 import { readJsonlObjects, toDoc, toQuery } from './jsonl.js';
 import { checkGrade, checkId, DocChecks, QrelsCollector, QueryChecks, requireRecords } from './records.js';
 import type { CorpusReader, CorpusSummary, ReadOptions } from './corpus.js';
@@ -184,9 +184,10 @@ export async function readBeirQueries(file: string, diag: Diagnostics, keepMetad
 
 const HEADER_HINT = 'BEIR qrels start with the header line `query-id<TAB>corpus-id<TAB>score`.';
 
-/** Reads a BEIR qrels TSV (see the rules at the top of this file). */
-export async function readBeirQrels(file: string, diag: Diagnostics): Promise<{ collector: QrelsCollector; digest: FileDigest }> {
-  const lines = readLines(file);
+/** Reads a BEIR qrels TSV (see the rules at the top of this file); `file` may be an open source (`rbench eval`). */
+export async function readBeirQrels(input: string | ByteSource, diag: Diagnostics): Promise<{ collector: QrelsCollector; digest: FileDigest }> {
+  const lines = readLines(input);
+  const file = lines.file;
   const collector = new QrelsCollector(file, diag);
   let sawHeader = false;
   for await (const { text, line, invalidUtf8 } of lines) {
@@ -238,7 +239,7 @@ function checkHeader(text: string, file: string): void {
   if (text.trim() === '') problem = 'line 1 is blank where the header line belongs.';
   else if (fields.length === 3 && isInt(fields[2])) problem = 'line 1 is a judgment, not the header: the file has no header line (BEIR\'s loader would skip this judgment).';
   else if (fields.length === 1 && text.trim().split(/\s+/).length === 4) problem = 'line 1 looks like a TREC qrels line (`qid 0 docid grade`), not a BEIR qrels header.';
-  else problem = `line 1 is not a header of 3 tab-separated column names (found ${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text)}).`;
+  else problem = `line 1 is not a header of 3 tab-separated column names (found ${quoteExcerpt(text)}).`;
   throw new UsageError(problem, { file, line: 1, hint: `${HEADER_HINT} Add it as the first line.` });
 }
 

@@ -17,7 +17,7 @@ import Papa from 'papaparse';
 import { Readable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import type { CorpusReader, CorpusSummary, ReadOptions } from './corpus.js';
-import { Diagnostics } from './diagnostics.js';
+import { Diagnostics, excerpt, quoteExcerpt } from './diagnostics.js';
 import { readLines, type FileDigest, type LineReader } from './io.js';
 import { checkGrade, checkId, DocChecks, QrelsCollector, QueryChecks, requireRecords } from './records.js';
 import type { Doc, Query } from './types.js';
@@ -191,7 +191,7 @@ export async function* readCsvRecords(lines: LineReader, opts: CsvOptions, diag:
         'csv-quotes',
         file,
         line,
-        `broken quoting (${quoteError.message}).`,
+        `broken quoting (${excerpt(quoteError.message)}).`,
         'A field that starts with a double quote must end with one, and quotes inside it are doubled (""); for TSV without quoting, remove the stray quote.',
         'records with broken quoting (skipped)',
       );
@@ -229,7 +229,8 @@ async function* readCsvTable<K extends string>(
         const at = w === null ? -1 : rec.cells.indexOf(w.name);
         if (w !== null && at === -1 && !w.optional) {
           const delim = delimiterFor(file, opts.delimiter);
-          const shown = rec.cells.map((c) => JSON.stringify(c)).join(', ');
+          // At most 20 columns, each cut to a readable length (a header row can be one huge cell).
+          const shown = rec.cells.slice(0, 20).map((c) => quoteExcerpt(c, 60)).join(', ') + (rec.cells.length > 20 ? `, … (${rec.cells.length} columns)` : '');
           throw new UsageError(`the header has no column \`${w.name}\`; its columns are ${shown}.`, {
             file,
             line: rec.line,

@@ -7,7 +7,8 @@
  * folder is renamed into place. A wrong checksum deletes the download and leaves nothing behind.
  *
  * Checksums: `--sha256` or `--md5` if given; else the MD5 BEIR publishes (beir-catalog.ts); for a name
- * BEIR does not list, the computed hashes are printed with a warning so the user can pin them.
+ * BEIR does not list, the computed hashes are printed with a warning so the user can pin them. The
+ * download itself (resume, retries, verification, messages) is `downloadFile`'s (download.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -17,8 +18,9 @@ import { UsageError } from '../errors.js';
 import { cacheDir } from '../paths.js';
 import { BEIR_ARCHIVES, BEIR_DEFAULT_BASE_URL } from './beir-catalog.js';
 import { inspectBeirFolder, isBeirFolder } from './beir.js';
+import { quoteExcerpt } from './diagnostics.js';
 import { FETCH_RECORD, readFetchRecord, type FetchRecord } from './datasets.js';
-import { downloadFile } from './download.js';
+import { ChecksumMismatchError, downloadFile, type Expected } from './download.js';
 import { extractZip } from './unzip.js';
 
 export interface FetchOptions {
@@ -31,6 +33,9 @@ export interface FetchOptions {
   cacheDir?: string;
   headersTimeoutMs?: number;
   idleTimeoutMs?: number;
+  /** Retries of a transient failure (default 2) and the first delay in ms (default 500, doubled each time). */
+  retries?: number;
+  retryDelayMs?: number;
   onProgress?: (bytes: number, total: number | undefined) => void;
   /** Progress and warning lines (default: none). */
   log?: (line: string) => void;
@@ -58,7 +63,7 @@ export function beirBaseUrl(given?: string): string {
     const u = new URL(base);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');
   } catch {
-    throw new UsageError(`the base URL ${JSON.stringify(base)} is not an http(s) URL.`, { hint: 'Pass e.g. --base-url https://mirror.example.org/beir/' });
+    throw new UsageError(`the base URL ${quoteExcerpt(base)} is not an http(s) URL.`, { hint: 'Pass e.g. --base-url https://mirror.example.org/beir/' });
   }
   return base.endsWith('/') ? base : `${base}/`;
 }
@@ -82,7 +87,7 @@ function pickTop(tmp: string, name: string): string {
 
 export async function fetchBeirDataset(name: string, opts: FetchOptions = {}): Promise<FetchResult> {
   if (!NAME.test(name)) {
-    throw new UsageError(`${JSON.stringify(name)} is not a dataset name (letters, digits, '.', '_' and '-').`, { hint: `Known BEIR names: ${Object.keys(BEIR_ARCHIVES).join(', ')}.` });
+    throw new UsageError(`${quoteExcerpt(name)} is not a dataset name (letters, digits, '.', '_' and '-').`, { hint: `Known BEIR names: ${Object.keys(BEIR_ARCHIVES).join(', ')}.` });
   }
   const md5 = opts.md5?.toLowerCase();
   const sha256 = opts.sha256?.toLowerCase();
@@ -153,35 +158,38 @@ async function fetchLocked(name: string, opts: FetchOptions, { root, folder, zip
 
   const published = BEIR_ARCHIVES[name];
   const url = `${beirBaseUrl(opts.baseUrl)}${encodeURIComponent(name)}.zip`;
+  // The checksum to hold the archive to: the user's, else the one BEIR publishes, else none (a warning).
+  const [expected, verified]: [Expected, FetchResult['verified']] =
+    sha256 !== undefined ? [{ sha256 }, 'sha256'] : md5 !== undefined ? [{ md5 }, 'md5'] : published ? [{ md5: published.md5 }, 'published-md5'] : [{}, 'unverified'];
   log(`downloading ${url}`);
-  const got = await downloadFile({
-    url,
-    dest: zip,
-    headersTimeoutMs: opts.headersTimeoutMs,
-    idleTimeoutMs: opts.idleTimeoutMs,
-    onProgress: opts.onProgress,
-    offlineHint: `Are you offline? Use --base-url (or $RBENCH_BEIR_BASE_URL) to point at a mirror, or copy the BEIR folder by hand and pass its path in the config (\`path:\`).`,
-  });
-
-  let verified: FetchResult['verified'];
-  const mismatch = async (kind: string, expected: string, actual: string): Promise<never> => {
-    await rm(zip, { force: true });
-    throw new UsageError(`checksum mismatch for ${url}: expected ${kind} ${expected}, got ${actual} (${got.bytes} bytes); the download was deleted and nothing was installed.`, {
+  let got;
+  try {
+    got = await downloadFile({
+      url,
+      dest: zip,
+      expected,
+      md5: true,
+      headersTimeoutMs: opts.headersTimeoutMs,
+      idleTimeoutMs: opts.idleTimeoutMs,
+      retry: { retries: opts.retries, minDelayMs: opts.retryDelayMs },
+      log,
+      onProgress: opts.onProgress,
+      hints: {
+        offline: `Are you offline? Use --base-url (or $RBENCH_BEIR_BASE_URL) to point at a mirror, or copy the BEIR folder by hand and pass its path in the config (\`path:\`).`,
+        notFound: 'Check the dataset name and the base URL.',
+        mirror: 'use a mirror (--base-url)',
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof ChecksumMismatchError)) throw e;
+    const kind = verified === 'published-md5' ? 'md5 (published by BEIR)' : e.algorithm;
+    throw new UsageError(`checksum mismatch for ${url}: expected ${kind} ${e.expected}, got ${e.actual} (${e.bytes} bytes); the download was deleted and nothing was installed.`, {
       hint: 'The server sent a different file (a truncated copy, an error page, another version). Try again or use another mirror; if the file is right, pass its checksum with --sha256/--md5.',
     });
-  };
-  if (sha256 !== undefined) {
-    if (got.sha256 !== sha256) await mismatch('sha256', sha256, got.sha256);
-    verified = 'sha256';
-  } else if (md5 !== undefined) {
-    if (got.md5 !== md5) await mismatch('md5', md5, got.md5);
-    verified = 'md5';
-  } else if (published) {
-    if (got.md5 !== published.md5) await mismatch('md5 (published by BEIR)', published.md5, got.md5);
-    verified = 'published-md5';
-  } else {
-    verified = 'unverified';
-    log(`warning: ${name} is not a BEIR dataset with a published checksum, so the archive could not be verified. It has sha256 ${got.sha256} (md5 ${got.md5}); pin it with --sha256 next time.`);
+  }
+  const gotMd5 = got.md5 ?? '';
+  if (verified === 'unverified') {
+    log(`warning: ${name} is not a BEIR dataset with a published checksum, so the archive could not be verified. It has sha256 ${got.sha256} (md5 ${gotMd5}); pin it with --sha256 next time.`);
   }
 
   const tmp = path.join(root, `.${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -197,7 +205,7 @@ async function fetchLocked(name: string, opts: FetchOptions, { root, folder, zip
       });
     }
     for (const f of beirFolders) inspectBeirFolder(path.join(top, f)); // every member present
-    const record: FetchRecord = { url, bytes: got.bytes, md5: got.md5, sha256: got.sha256, fetchedAt: new Date().toISOString() };
+    const record: FetchRecord = { url, bytes: got.bytes, md5: gotMd5, sha256: got.sha256, fetchedAt: new Date().toISOString() };
     await writeFile(path.join(top, FETCH_RECORD), `${JSON.stringify(record, null, 2)}\n`);
     if (existsSync(folder)) {
       const old = path.join(root, `.${name}.old-${process.pid}-${randomBytes(4).toString('hex')}`);

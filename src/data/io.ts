@@ -10,11 +10,19 @@
  *
  * While the lines stream, the raw bytes (compressed bytes for a .gz file) are hashed: `digest()` gives
  * their SHA-256 and size once the file has been read to the end.
+ *
+ * Input that is not a regular file (`-` for standard input, a named pipe, `/dev/fd/N` from a shell's
+ * process substitution `<(…)`) has no size and cannot be read at an offset, so it is read strictly in
+ * order, gzip being recognised from its first bytes (`ByteSource`). Readers that must read it twice (to
+ * name both lines of a duplicate, or to re-read a run whose queries are not grouped) open it with
+ * `replay`: its bytes are then copied to a temporary file as they stream past, and later passes read that.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pipeline, Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { UsageError } from '../errors.js';
 
@@ -83,35 +91,248 @@ export function fileError(file: string, e: unknown): UsageError {
   return new UsageError(`cannot be read: ${message}`, { file, cause: e });
 }
 
-/** The file's decompressed bytes as a stream; `onRaw` sees every stored byte first (for hashing). */
-async function openBytes(file: string, onRaw: (chunk: Buffer) => void): Promise<Readable> {
-  const gzip = await isGzipFile(file);
-  const raw = createReadStream(file, { highWaterMark: CHUNK });
+/** The path that names standard input. */
+export const STDIN = '-';
+
+/** How an input is named in messages: `<stdin>` for `-`, else its path. */
+export function inputName(file: string): string {
+  return file === STDIN ? '<stdin>' : file;
+}
+
+/**
+ * The bytes of one input, decompressed when they are gzip (told by the magic bytes `1f 8b`). A regular
+ * file is read anew by every call of `chunks`; a stream (stdin, a pipe, a FIFO) is read by the first
+ * call, and later calls replay it from a temporary copy when it was opened with `replay` (else they are
+ * an error). `close` releases the input and the copy.
+ */
+export interface ByteSource {
+  /** The path as given (`-` for stdin). */
+  readonly file: string;
+  /** How messages name it (`inputName`). */
+  readonly name: string;
+  /** A regular file (sized, read at offsets), as opposed to a stream. */
+  readonly regular: boolean;
+  /**
+   * The decompressed bytes in chunks; `onRaw` sees each stored (compressed) byte first. Errors are
+   * UsageErrors naming the input. With `reuse`, chunks of a plain regular file share one buffer that
+   * the next read overwrites (the fast path of the TREC readers), so copy what you keep.
+   */
+  chunks(onRaw?: (raw: Buffer) => void): AsyncGenerator<Buffer>;
+  close(): Promise<void>;
+}
+
+export interface SourceOptions {
+  /** Bytes per read (default 1 MiB). */
+  chunkSize?: number;
+  /** See `ByteSource.chunks`. */
+  reuse?: boolean;
+  /** A stream may be read more than once (its bytes are copied to a temporary file as they pass). */
+  replay?: boolean;
+}
+
+const isGzip = (head: Uint8Array): boolean => head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+
+/** Opens `file` (`-` = standard input) for reading; a missing file or a folder is a UsageError. */
+export async function openSource(file: string, opts: SourceOptions = {}): Promise<ByteSource> {
+  const name = inputName(file);
+  if (file === STDIN) {
+    if (process.stdin.isTTY) {
+      throw new UsageError('`-` reads standard input, but it is a terminal.', { hint: 'Pipe the data in (`zcat run.gz | rbench eval --run - …`) or name a file.' });
+    }
+    return new StreamSource(file, name, process.stdin, opts);
+  }
+  let regular: boolean;
+  try {
+    const st = await stat(file);
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    regular = st.isFile();
+  } catch (e) {
+    throw fileError(name, e);
+  }
+  if (regular) return new FileSource(file, name, opts);
+  return new StreamSource(file, name, createReadStream(file, { highWaterMark: opts.chunkSize ?? CHUNK }), opts);
+}
+
+/** A regular file: gzip is detected by reading its first two bytes; plain files are read with `read(2)`. */
+class FileSource implements ByteSource {
+  readonly regular = true;
+  constructor(
+    readonly file: string,
+    readonly name: string,
+    private readonly opts: SourceOptions,
+  ) {}
+
+  async *chunks(onRaw?: (raw: Buffer) => void): AsyncGenerator<Buffer> {
+    const size = this.opts.chunkSize ?? CHUNK;
+    let fh: FileHandle;
+    try {
+      fh = await open(this.file, 'r');
+    } catch (e) {
+      throw fileError(this.name, e);
+    }
+    let gzip: boolean;
+    try {
+      const head = Buffer.alloc(2);
+      const { bytesRead } = await fh.read(head, 0, 2, 0);
+      gzip = isGzip(head.subarray(0, bytesRead));
+    } catch (e) {
+      await fh.close();
+      throw fileError(this.name, e);
+    }
+    if (gzip) {
+      await fh.close();
+      yield* gunzipped(createReadStream(this.file, { highWaterMark: size }), this.name, size, onRaw);
+      return;
+    }
+    try {
+      let buf = Buffer.allocUnsafe(size);
+      for (;;) {
+        if (!this.opts.reuse) buf = Buffer.allocUnsafe(size);
+        const { bytesRead } = await fh.read(buf, 0, size, null);
+        if (bytesRead === 0) return;
+        const chunk = bytesRead === size ? buf : buf.subarray(0, bytesRead);
+        onRaw?.(chunk);
+        yield chunk;
+      }
+    } catch (e) {
+      throw fileError(this.name, e);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Decompresses `raw` (a stream or an iterable of stored chunks); `onRaw` sees the stored bytes. */
+async function* gunzipped(raw: Readable | AsyncIterable<Buffer>, name: string, size: number, onRaw?: (raw: Buffer) => void): AsyncGenerator<Buffer> {
+  const input = raw instanceof Readable ? raw : Readable.from(raw, { objectMode: false });
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      onRaw(chunk);
+      onRaw?.(chunk);
       done(null, chunk);
     },
   });
-  // Errors of any stage destroy the last stream, so they surface in the consumer's `for await`.
-  const ignore = (): void => {};
-  return gzip ? pipeline(raw, tap, createGunzip({ chunkSize: CHUNK }), ignore) : pipeline(raw, tap, ignore);
+  // Errors of any stage destroy the last stream, so they surface in the `for await` below.
+  const out = pipeline(input, tap, createGunzip({ chunkSize: size }), () => {});
+  try {
+    for await (const chunk of out as AsyncIterable<Buffer>) yield chunk;
+  } catch (e) {
+    throw e instanceof UsageError ? e : fileError(name, e);
+  } finally {
+    out.destroy();
+  }
 }
 
-/** Reads `file` (plain or gzip) as numbered lines. */
-export function readLines(file: string): LineReader {
+/**
+ * Standard input or a pipe: read in order, never at an offset. The first pass looks at the first bytes
+ * for the gzip magic; with `replay` every stored byte is also appended to a temporary file, and a later
+ * pass first copies whatever the first one left unread, then reads that file.
+ */
+class StreamSource implements ByteSource {
+  readonly regular = false;
+  private readonly it: AsyncIterator<Buffer>;
+  private passes = 0;
+  private spool: { dir: string; file: string; fd: number } | undefined;
+  private ended = false;
+
+  constructor(
+    readonly file: string,
+    readonly name: string,
+    private readonly stream: Readable,
+    private readonly opts: SourceOptions,
+  ) {
+    // Not destroyed when a pass stops early: a later pass (replay) goes on from there.
+    this.it = stream.iterator({ destroyOnReturn: false })[Symbol.asyncIterator]();
+  }
+
+  /** The next stored chunk (copied to the spool), or undefined at the end. */
+  private async next(): Promise<Buffer | undefined> {
+    if (this.ended) return undefined;
+    let r: IteratorResult<Buffer>;
+    try {
+      r = await this.it.next();
+    } catch (e) {
+      throw fileError(this.name, e);
+    }
+    if (r.done) {
+      this.ended = true;
+      return undefined;
+    }
+    const chunk = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+    if (this.spool && this.spool.fd >= 0) writeSync(this.spool.fd, chunk);
+    return chunk;
+  }
+
+  async *chunks(onRaw?: (raw: Buffer) => void): AsyncGenerator<Buffer> {
+    this.passes += 1;
+    if (this.passes > 1) {
+      if (!this.spool) throw new UsageError('is a stream (standard input or a pipe) and was already read.', { file: this.name, hint: 'Pass a regular file.' });
+      if (this.spool.fd >= 0) {
+        while ((await this.next()) !== undefined);
+        closeSync(this.spool.fd);
+        this.spool.fd = -1;
+      }
+      yield* new FileSource(this.spool.file, this.name, this.opts).chunks(onRaw);
+      return;
+    }
+    if (this.opts.replay) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'rbench-input-'));
+      const file = path.join(dir, 'input');
+      this.spool = { dir, file, fd: openSync(file, 'w') };
+    }
+    // Enough of the start to see the gzip magic (a pipe may deliver a single byte first).
+    const head: Buffer[] = [];
+    let headBytes = 0;
+    while (headBytes < 2) {
+      const c = await this.next();
+      if (c === undefined) break;
+      head.push(c);
+      headBytes += c.length;
+    }
+    const self = this;
+    async function* stored(): AsyncGenerator<Buffer> {
+      for (const c of head) yield c;
+      for (let c = await self.next(); c !== undefined; c = await self.next()) yield c;
+    }
+    if (isGzip(Buffer.concat(head))) {
+      yield* gunzipped(stored(), this.name, this.opts.chunkSize ?? CHUNK, onRaw);
+      return;
+    }
+    for await (const c of stored()) {
+      onRaw?.(c);
+      yield c;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.ended) this.stream.destroy();
+    if (this.spool) {
+      if (this.spool.fd >= 0) closeSync(this.spool.fd);
+      rmSync(this.spool.dir, { recursive: true, force: true });
+      this.spool = undefined;
+    }
+  }
+}
+
+/**
+ * Reads `file` (plain or gzip; `-` for standard input; or an open source, which stays open) as
+ * numbered lines. `file` of the reader is the name messages use.
+ */
+export function readLines(file: string | ByteSource): LineReader {
   let lastDigest: FileDigest | undefined;
   return {
-    file,
+    file: typeof file === 'string' ? inputName(file) : file.name,
     digest: () => lastDigest,
     [Symbol.asyncIterator]: () => iterateLines(file, (d) => (lastDigest = d)),
   };
 }
 
-async function* iterateLines(file: string, onDigest: (d: FileDigest) => void): AsyncGenerator<TextLine> {
+async function* iterateLines(file: string | ByteSource, onDigest: (d: FileDigest) => void): AsyncGenerator<TextLine> {
   const hash = createHash('sha256');
   let bytes = 0;
-  const stream = await openBytes(file, (chunk) => {
+  const source = typeof file === 'string' ? await openSource(file, { chunkSize: CHUNK }) : file;
+  const stream = source.chunks((chunk) => {
     hash.update(chunk);
     bytes += chunk.length;
   });
@@ -150,19 +371,17 @@ async function* iterateLines(file: string, onDigest: (d: FileDigest) => void): A
         start = nl + 1;
         nl = chunk.indexOf(LF, start);
       }
-      if (start < chunk.length) pending.push(chunk.subarray(start));
+      // Copied: a source may reuse the chunk's buffer for its next read.
+      if (start < chunk.length) pending.push(Buffer.from(chunk.subarray(start)));
     }
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw fileError(file, e);
   } finally {
-    stream.destroy();
+    if (source !== file) await source.close();
   }
   if (pending.length > 0) {
     const last = Buffer.concat(pending);
     if (last.length > 0) yield decode(last);
   }
-  onDigest({ path: file, bytes, sha256: hash.digest('hex') });
+  onDigest({ path: source.file, bytes, sha256: hash.digest('hex') });
 }
 
 /** Size, SHA-256 and MD5 of a file's stored bytes, streamed (MD5 only because BEIR publishes its archives' MD5). */

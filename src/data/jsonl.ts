@@ -3,7 +3,7 @@
  * line. Blank lines carry nothing in JSON Lines and are skipped (counted as an info). A line that is not
  * JSON, not an object, lacks `_id` or has a non-string `text` is a line-level defect (see Diagnostics).
  */
-import type { Diagnostics } from './diagnostics.js';
+import { excerpt, type Diagnostics } from './diagnostics.js';
 import type { LineReader } from './io.js';
 import { checkId, describeValue } from './records.js';
 import type { Doc, Query } from './types.js';
@@ -32,7 +32,8 @@ export async function* readJsonlObjects(lines: LineReader, diag: Diagnostics): A
     try {
       value = JSON.parse(text);
     } catch (e) {
-      const reason = e instanceof Error ? e.message : String(e);
+      // V8 quotes the start of the text in its message: escaped and cut like every quoted input.
+      const reason = excerpt(e instanceof Error ? e.message : String(e));
       diag.defect(
         'invalid-json',
         file,

@@ -16,7 +16,7 @@
  *   keeps the last grade.
  */
 import { UsageError } from '../errors.js';
-import type { Diagnostics } from './diagnostics.js';
+import { excerpt, quoteExcerpt, type Diagnostics } from './diagnostics.js';
 import type { Doc, Qrels, Query } from './types.js';
 
 export type IdRole = 'document' | 'query';
@@ -35,7 +35,7 @@ const INTEGER = /^[+-]?\d+$/;
 export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  if (typeof v === 'string') return `the string ${quoteExcerpt(v, 40)}`;
   if (typeof v === 'object') return 'an object';
   return `${typeof v} ${String(v)}`;
 }
@@ -77,7 +77,7 @@ export function checkId(raw: unknown, role: IdRole, ctx: FieldContext, diag: Dia
       'id-whitespace',
       ctx.file,
       ctx.line,
-      `the ${role} id ${JSON.stringify(id)} contains whitespace, which TREC run and qrels files cannot hold.`,
+      `the ${role} id ${quoteExcerpt(id)} contains whitespace, which TREC run and qrels files cannot hold.`,
       'Remove or replace the whitespace in the id (everywhere it is used).',
       `${role} ids containing whitespace (skipped)`,
     );
@@ -97,7 +97,7 @@ export function checkGrade(raw: string, ctx: FieldContext, diag: Diagnostics): n
     'bad-grade',
     ctx.file,
     ctx.line,
-    `the grade ${JSON.stringify(raw)} in \`${ctx.field}\` is not an integer.`,
+    `the grade ${quoteExcerpt(raw)} in \`${ctx.field}\` is not an integer.`,
     'Relevance grades must be integers (0 = not relevant, 1, 2 … graded; negative = unjudged), as trec_eval and BEIR read them.',
     'judgment lines with a non-integer grade (skipped)',
   );
@@ -180,7 +180,7 @@ export class QrelsCollector {
         'duplicate-judgment',
         this.file,
         line,
-        `query ${queryId} and document ${docId} are judged a second time (first at line ${this.firstLine.get(key)}).`,
+        `query ${excerpt(queryId)} and document ${excerpt(docId)} are judged a second time (first at line ${this.firstLine.get(key)}).`,
         'Keep one judgment per (query, document) pair; trec_eval rejects repeated pairs.',
         'repeated (query, document) judgments (the later ones skipped)',
       );

@@ -7,10 +7,8 @@
  * JavaScript strings. The parsers here walk the bytes of each chunk once and make a string only for
  * the fields that must be one (a query id when it changes, a document id).
  */
-import { createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
-import { fileError } from './io.js';
+import { inputName, openSource, type ByteSource } from './io.js';
 
 const CHUNK = 1 << 21;
 export const LF = 0x0a;
@@ -64,65 +62,43 @@ export class StopReading extends Error {
   }
 }
 
-/** Plain file: one buffer, refilled for each chunk (the consumer copies what it keeps). */
-async function* plainChunks(file: string, fh: FileHandle): AsyncGenerator<Buffer> {
-  const buf = Buffer.allocUnsafe(CHUNK);
-  try {
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
-      if (bytesRead === 0) return;
-      yield bytesRead === CHUNK ? buf : buf.subarray(0, bytesRead);
-    }
-  } catch (e) {
-    throw fileError(file, e);
-  } finally {
-    await fh.close();
-  }
+/**
+ * Opens a TREC input for `forEachLineRange` (`-` is standard input; pipes and FIFOs are read as streams,
+ * see `openSource`). Open it yourself and pass the source when the file will be read more than once
+ * (`replay`: a stream is then copied aside as it is read), and close it when done.
+ */
+export function openTrecSource(file: string, replay = true): Promise<ByteSource> {
+  return openSource(file, { chunkSize: CHUNK, reuse: true, replay });
 }
 
-async function* gzipChunks(file: string): AsyncGenerator<Buffer> {
-  // Loaded only for compressed input, to keep `rbench eval`'s start-up lean.
-  const [{ createGunzip }, { pipeline }] = await Promise.all([import('node:zlib'), import('node:stream')]);
-  const stream = pipeline(createReadStream(file, { highWaterMark: CHUNK }), createGunzip({ chunkSize: CHUNK }), () => {});
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) yield chunk;
-  } catch (e) {
-    throw fileError(file, e);
-  } finally {
-    stream.destroy();
-  }
+/** How messages name `file` (`<stdin>` for `-`). */
+export function sourceName(file: string | ByteSource): string {
+  return typeof file === 'string' ? inputName(file) : file.name;
 }
 
-/** The decompressed bytes of `file` in chunks; gzip is recognised by its magic bytes, not by the name. */
-export async function openChunks(file: string): Promise<AsyncGenerator<Buffer>> {
-  let fh;
+/** Runs `fn` on `file`'s source: the one given, or one opened (and closed) for the call. */
+export async function withSource<T>(file: string | ByteSource, fn: (source: ByteSource) => Promise<T>): Promise<T> {
+  if (typeof file !== 'string') return fn(file);
+  const source = await openTrecSource(file);
   try {
-    fh = await open(file, 'r');
-  } catch (e) {
-    throw fileError(file, e);
+    return await fn(source);
+  } finally {
+    await source.close();
   }
-  try {
-    const head = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(head, 0, 2, 0);
-    if (bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b) {
-      await fh.close();
-      return gzipChunks(file);
-    }
-  } catch (e) {
-    await fh.close();
-    throw fileError(file, e);
-  }
-  return plainChunks(file, fh);
 }
 
 /**
- * Streams `file` to `consumer` in ranges of whole lines, never holding more than a chunk (2 MiB) plus
- * one line. A UTF-8 byte-order mark at the very start is skipped (Windows editors write one; it would
+ * Streams `file` (a path, `-` for standard input, or an open source) to `consumer` in ranges of whole
+ * lines, never holding more than a chunk (2 MiB) plus one line. A UTF-8 byte-order mark at the very start is skipped (Windows editors write one; it would
  * otherwise become part of the first query id). Returns the number of (decompressed) bytes read and
  * whether the consumer stopped early by throwing `StopReading`.
  */
-export async function forEachLineRange(file: string, consumer: LineConsumer): Promise<{ bytes: number; stopped: boolean }> {
-  const chunks = await openChunks(file);
+export async function forEachLineRange(file: string | ByteSource, consumer: LineConsumer): Promise<{ bytes: number; stopped: boolean }> {
+  return withSource(file, (source) => forEachRange(source, consumer));
+}
+
+async function forEachRange(source: ByteSource, consumer: LineConsumer): Promise<{ bytes: number; stopped: boolean }> {
+  const chunks = source.chunks();
   let carry: Buffer[] = [];
   let total = 0;
   let first = true;
@@ -297,7 +273,7 @@ export function splitFields(line: string): string[] {
  * (byte strings, one char per byte). Used only to name both lines of a duplicate in an error message,
  * so that the fast path need not remember a line number per document.
  */
-export async function locateLines(file: string, qidField: number, docField: number, qid: string, doc: string): Promise<number[]> {
+export async function locateLines(file: string | ByteSource, qidField: number, docField: number, qid: string, doc: string): Promise<number[]> {
   const found: number[] = [];
   let lineNo = 0;
   await forEachLineRange(file, {

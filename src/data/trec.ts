@@ -23,6 +23,8 @@
 import { createWriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
+import { quoteExcerpt } from './diagnostics.js';
+import type { ByteSource } from './io.js';
 import { sortTrec } from './order.js';
 import {
   ByteStringTable,
@@ -37,9 +39,10 @@ import {
   parseGrade,
   parseScoreInto,
   skipBlanks,
-  splitFields,
+  sourceName,
   StopReading,
   textToBytes,
+  withSource,
   type LineConsumer,
 } from './trec-bytes.js';
 import type { Qrels, Run } from './types.js';
@@ -75,6 +78,42 @@ export interface ScanStats {
   complete: boolean;
 }
 
+/** For a qrels line of three tab-separated fields: BEIR qrels (`query-id<TAB>corpus-id<TAB>score`) without their header. */
+export const BEIR_WITHOUT_HEADER_HINT =
+  'Three tab-separated fields look like BEIR qrels without their header line: add `query-id<TAB>corpus-id<TAB>score` as line 1 to read the file as BEIR qrels, or write TREC qrels `qid 0 docno grade`.';
+
+/** The column names BEIR writes on line 1 of `qrels/<split>.tsv` (MTEB's too; `_` for `-` accepted). */
+const BEIR_QRELS_COLUMNS = ['query-id', 'corpus-id', 'score'];
+
+/** Whether the tab-separated fields of a line are the BEIR qrels header `query-id<TAB>corpus-id<TAB>score`. */
+export function isBeirQrelsHeader(fields: string[]): boolean {
+  return fields.length === 3 && fields.every((f, i) => f.trim().toLowerCase().replace(/_/g, '-') === BEIR_QRELS_COLUMNS[i]);
+}
+
+/** Thrown by the qrels scanner when line 1 is the BEIR header: the file is BEIR qrels, read by `readJudgmentTables`. */
+class BeirQrelsHeader extends Error {
+  constructor() {
+    super('BEIR qrels header');
+  }
+}
+
+/**
+ * The number of fields of the line starting at `lineStart` and the line quoted for a message (at most
+ * `EXCERPT_CHARS` characters, whatever its length); `fields` are its tab-separated parts (up to 4) when
+ * the line is short enough to split.
+ */
+function describeLine(buf: Buffer, lineStart: number, end: number): { count: number; shown: string; fields: string[] } {
+  let nl = buf.indexOf(LF, lineStart);
+  if (nl === -1 || nl > end) nl = end;
+  let stop = nl;
+  if (stop > lineStart && buf[stop - 1] === 0x0d) stop--;
+  let count = 0;
+  for (let p = skipBlanks(buf, lineStart, stop); p < stop; p = skipBlanks(buf, fieldEnd(buf, p, stop), stop)) count++;
+  const line = buf.subarray(lineStart, stop);
+  const fields = line.length <= 4096 ? line.toString('utf8').trimEnd().split('\t', 4) : [];
+  return { count, shown: quoteExcerpt(line), fields };
+}
+
 const DUPLICATE_HINT = 'A document may appear once per query: remove one of the lines (trec_eval stops with "duplicate docs" here).';
 
 declare global {
@@ -93,7 +132,7 @@ function decoder(encoding: IdEncoding, file: string): (buf: Buffer, s: number, e
   return (buf, s, e, line) => {
     const text = buf.toString('utf8', s, e);
     if (text.includes('\uFFFD') && !Buffer.from(text, 'utf8').equals(buf.subarray(s, e))) {
-      throw new UsageError(`the id ${JSON.stringify(text)} is not valid UTF-8.`, { file, line, hint: 'Re-encode the file as UTF-8.' });
+      throw new UsageError(`the id ${quoteExcerpt(buf.subarray(s, e))} is not valid UTF-8.`, { file, line, hint: 'Re-encode the file as UTF-8.' });
     }
     return text;
   };
@@ -191,17 +230,16 @@ abstract class RunScanner implements LineConsumer {
   }
 
   private malformed(buf: Buffer, lineStart: number, end: number): never {
-    let nl = buf.indexOf(LF, lineStart);
-    if (nl === -1 || nl > end) nl = end;
-    const fields = splitFields(buf.toString('utf8', lineStart, nl));
-    throw new UsageError(
-      `malformed run line: expected 6 fields \`qid Q0 docno rank score tag\`, found ${fields.length} (${JSON.stringify(fields.join(' '))}).`,
-      { file: this.file, line: this.lineNo, hint: 'Fields are separated by spaces or tabs; is this a qrels file passed as --run?' },
-    );
+    const { count, shown } = describeLine(buf, lineStart, end);
+    throw new UsageError(`malformed run line: expected 6 fields \`qid Q0 docno rank score tag\`, found ${count}: ${shown}.`, {
+      file: this.file,
+      line: this.lineNo,
+      hint: 'Fields are separated by spaces or tabs; is this a qrels file passed as --run?',
+    });
   }
 
   private badScore(buf: Buffer, s: number, e: number): never {
-    throw new UsageError(`the score ${JSON.stringify(buf.toString('utf8', s, e))} (column 5) is not a number.`, {
+    throw new UsageError(`the score ${quoteExcerpt(buf.subarray(s, e))} (column 5) is not a number.`, {
       file: this.file,
       line: this.lineNo,
       hint: 'Scores must be decimal numbers such as 12.5, -0.3 or 1e-5 (inf is accepted, NaN is not).',
@@ -374,11 +412,11 @@ class CompactRunScanner extends RunScanner {
   }
 }
 
-async function scanWith(file: string, scanner: RunScanner): Promise<ScanStats> {
+async function scanWith(file: string | ByteSource, scanner: RunScanner): Promise<ScanStats> {
   const { bytes, stopped } = await forEachLineRange(file, scanner);
   let complete = !stopped;
   if (complete) {
-    if (scanner.dataLines === 0) throw emptyFileError(file, 'run');
+    if (scanner.dataLines === 0) throw emptyFileError(sourceName(file), 'run');
     try {
       scanner.flush();
     } catch (e) {
@@ -397,12 +435,12 @@ async function scanWith(file: string, scanner: RunScanner): Promise<ScanStats> {
  * what you keep. `onBlock` may throw `StopReading` to end the scan early (`complete: false`).
  */
 export async function scanRunBlocks(
-  file: string,
+  file: string | ByteSource,
   encoding: IdEncoding,
   wantQuery: (qid: string) => boolean,
   onBlock: (block: RunBlock) => void,
 ): Promise<ScanStats> {
-  return scanWith(file, new StringRunScanner(file, encoding, wantQuery, onBlock));
+  return scanWith(file, new StringRunScanner(sourceName(file), encoding, wantQuery, onBlock));
 }
 
 /**
@@ -411,11 +449,11 @@ export async function scanRunBlocks(
  * undefined to skip collecting it.
  */
 export async function scanRunBlocksCompact(
-  file: string,
+  file: string | ByteSource,
   wantQuery: (qid: string) => ByteStringTable | undefined,
   onBlock: (block: CompactRunBlock) => void,
 ): Promise<ScanStats> {
-  return scanWith(file, new CompactRunScanner(file, wantQuery, onBlock));
+  return scanWith(file, new CompactRunScanner(sourceName(file), wantQuery, onBlock));
 }
 
 /**
@@ -423,7 +461,7 @@ export async function scanRunBlocksCompact(
  * the file (an error path only: the fast path need not remember a line number per document). `qid` and
  * `doc` are in `encoding`; `atLine` is the second line when the caller knows it.
  */
-export async function duplicateError(file: string, kind: 'run' | 'qrels', qid: string, doc: string, encoding: IdEncoding, atLine?: number): Promise<UsageError> {
+export async function duplicateError(file: string | ByteSource, kind: 'run' | 'qrels', qid: string, doc: string, encoding: IdEncoding, atLine?: number): Promise<UsageError> {
   const qb = encoding === 'bytes' ? qid : textToBytes(qid);
   const db = encoding === 'bytes' ? doc : textToBytes(doc);
   const lines = await locateLines(file, 0, 2, qb, db);
@@ -433,18 +471,22 @@ export async function duplicateError(file: string, kind: 'run' | 'qrels', qid: s
   const first = lines.find((l) => l !== second) ?? lines[0];
   const where = lines.length >= 2 ? `lines ${first} and ${second}` : `line ${second}`;
   return new UsageError(
-    `${kind === 'run' ? 'the run lists' : 'the judgments list'} document ${JSON.stringify(shownD)} twice for query ${JSON.stringify(shownQ)} (${where}).`,
-    { file, line: second, hint: DUPLICATE_HINT },
+    `${kind === 'run' ? 'the run lists' : 'the judgments list'} document ${quoteExcerpt(shownD)} twice for query ${quoteExcerpt(shownQ)} (${where}).`,
+    { file: sourceName(file), line: second, hint: DUPLICATE_HINT },
   );
 }
 
 /** Reads a whole run into memory. Ids are UTF-8 strings; a document twice for one query is an error. */
-export async function readRun(file: string): Promise<Run> {
+export async function readRun(file: string | ByteSource): Promise<Run> {
   return readRunWith(file, 'utf8');
 }
 
 /** `readRun` with a choice of id encoding (the evaluator's fallback for runs not grouped by query). */
-export async function readRunWith(file: string, encoding: IdEncoding, wantQuery: (qid: string) => boolean = () => true): Promise<Run> {
+export async function readRunWith(file: string | ByteSource, encoding: IdEncoding, wantQuery: (qid: string) => boolean = () => true): Promise<Run> {
+  return withSource(file, (source) => readRunFrom(source, encoding, wantQuery));
+}
+
+async function readRunFrom(file: ByteSource, encoding: IdEncoding, wantQuery: (qid: string) => boolean): Promise<Run> {
   const run: Run = new Map();
   const seen = new Map<string, Set<string>>();
   let dup: { qid: string; doc: string } | undefined;
@@ -533,7 +575,7 @@ abstract class QrelsScanner implements LineConsumer {
 
       const grade = parseGrade(buf, g0, g1);
       if (grade === undefined) {
-        throw new UsageError(`the grade ${JSON.stringify(buf.toString('utf8', g0, g1))} (column 4) is not an integer.`, {
+        throw new UsageError(`the grade ${quoteExcerpt(buf.subarray(g0, g1))} (column 4) is not an integer.`, {
           file: this.file,
           line: this.lineNo,
           hint: 'Relevance grades are integers: 0 not relevant, 1, 2, … graded, negative = pooled but unjudged.',
@@ -573,13 +615,12 @@ abstract class QrelsScanner implements LineConsumer {
   }
 
   private malformed(buf: Buffer, lineStart: number, end: number): never {
-    let nl = buf.indexOf(LF, lineStart);
-    if (nl === -1 || nl > end) nl = end;
-    const fields = splitFields(buf.toString('utf8', lineStart, nl));
-    throw new UsageError(
-      `malformed qrels line: expected 4 fields \`qid iter docno grade\`, found ${fields.length} (${JSON.stringify(fields.join(' '))}).`,
-      { file: this.file, line: this.lineNo, hint: fields.length >= 6 ? 'Is this a run file passed as --qrels?' : 'Fields are separated by spaces or tabs.' },
-    );
+    const { count, shown, fields } = describeLine(buf, lineStart, end);
+    if (this.lineNo === 1 && isBeirQrelsHeader(fields)) throw new BeirQrelsHeader();
+    let hint = 'Fields are separated by spaces or tabs.';
+    if (count >= 6) hint = 'Is this a run file passed as --qrels?';
+    else if (count === 3) hint = fields.length === 3 ? BEIR_WITHOUT_HEADER_HINT : 'TREC qrels have four fields: is the iteration column (usually 0) missing?';
+    throw new UsageError(`malformed qrels line: expected 4 fields \`qid iter docno grade\`, found ${count}: ${shown}.`, { file: this.file, line: this.lineNo, hint });
   }
 }
 
@@ -636,33 +677,77 @@ class TableQrelsScanner extends QrelsScanner {
   }
 }
 
-async function scanQrels<T extends QrelsScanner>(file: string, scanner: T, encoding: IdEncoding): Promise<T> {
-  await forEachLineRange(file, scanner);
-  if (scanner.dup) throw await duplicateError(file, 'qrels', scanner.dup.qid, scanner.dup.doc, encoding, scanner.dup.line);
-  if (scanner.dataLines === 0) throw emptyFileError(file, 'qrels');
-  return scanner;
+async function scanQrels<T extends QrelsScanner>(file: string | ByteSource, scanner: (name: string) => T, encoding: IdEncoding): Promise<T> {
+  return withSource(file, async (source) => {
+    const s = scanner(source.name);
+    await forEachLineRange(source, s);
+    if (s.dup) throw await duplicateError(source, 'qrels', s.dup.qid, s.dup.doc, encoding, s.dup.line);
+    if (s.dataLines === 0) throw emptyFileError(source.name, 'qrels');
+    return s;
+  });
 }
 
 /** Reads a qrels file with the chosen id encoding and the line counts. */
-export async function readQrelsFile(file: string, encoding: IdEncoding = 'utf8'): Promise<QrelsFile> {
-  const scanner = await scanQrels(file, new MapQrelsScanner(file, decoder(encoding, file)), encoding);
+export async function readQrelsFile(file: string | ByteSource, encoding: IdEncoding = 'utf8'): Promise<QrelsFile> {
+  const scanner = await scanQrels(file, (name) => new MapQrelsScanner(name, decoder(encoding, name)), encoding);
   return { qrels: scanner.qrels, lines: scanner.lineNo, commentLines: scanner.commentLines };
 }
 
 /** Reads a qrels file into memory (UTF-8 ids). */
-export async function readQrels(file: string): Promise<Qrels> {
+export async function readQrels(file: string | ByteSource): Promise<Qrels> {
   return (await readQrelsFile(file, 'utf8')).qrels;
 }
 
+/** Judgments as per-query byte tables, and how the file was read (see `readJudgmentTables`). */
+export interface JudgmentTables {
+  topics: Map<string, JudgedTopic>;
+  commentLines: number;
+  /** `beir`: the first line was the BEIR header `query-id<TAB>corpus-id<TAB>score`. */
+  format: 'trec' | 'beir';
+  /** The BEIR reader's warnings (blank lines skipped) as `file: message`. */
+  warnings: string[];
+}
+
+/**
+ * Judgments for the streaming evaluator: TREC qrels (`readQrelsTables`), or BEIR qrels when line 1 is
+ * BEIR's header `query-id<TAB>corpus-id<TAB>score`, read by the BEIR reader with its rules (see
+ * `readBeirQrels`) and turned into the same tables. Without the header, three tab-separated fields are
+ * an error whose hint names the header.
+ */
+export async function readJudgmentTables(file: string | ByteSource): Promise<JudgmentTables> {
+  return withSource(file, async (source) => {
+    try {
+      const t = await readQrelsTables(source);
+      return { topics: t.topics, commentLines: t.commentLines, format: 'trec', warnings: [] };
+    } catch (e) {
+      if (!(e instanceof BeirQrelsHeader)) throw e;
+    }
+    // Loaded only for BEIR input: the BEIR reader brings the JSONL and validation modules with it.
+    const [{ readBeirQrels }, { Diagnostics }] = await Promise.all([import('./beir.js'), import('./diagnostics.js')]);
+    const diag = new Diagnostics('strict');
+    const { collector } = await readBeirQrels(source, diag);
+    const topics = new Map<string, JudgedTopic>();
+    for (const [qid, docs] of collector.qrels) {
+      const topic: JudgedTopic = { table: new ByteStringTable(), grades: [] };
+      for (const [doc, grade] of docs) {
+        topic.table.addString(textToBytes(doc));
+        topic.grades.push(grade);
+      }
+      topics.set(textToBytes(qid), topic);
+    }
+    return { topics, commentLines: 0, format: 'beir', warnings: diag.toWarnings().map((w) => `${w.file}: ${w.message}`) };
+  });
+}
+
 /** Reads a qrels file into per-query byte tables (query ids as byte strings), for `scanRunBlocksCompact`. */
-export async function readQrelsTables(file: string): Promise<{ topics: Map<string, JudgedTopic>; lines: number; commentLines: number }> {
-  const scanner = await scanQrels(file, new TableQrelsScanner(file, decoder('bytes', file)), 'bytes');
+export async function readQrelsTables(file: string | ByteSource): Promise<{ topics: Map<string, JudgedTopic>; lines: number; commentLines: number }> {
+  const scanner = await scanQrels(file, (name) => new TableQrelsScanner(name, decoder('bytes', name)), 'bytes');
   return { topics: scanner.topics, lines: scanner.lineNo, commentLines: scanner.commentLines };
 }
 
 function checkToken(value: string, what: string): void {
   if (value.length === 0 || /[\s]/.test(value)) {
-    throw new UsageError(`cannot write ${what} ${JSON.stringify(value)} in a TREC file: ids and tags must be non-empty and contain no whitespace.`);
+    throw new UsageError(`cannot write ${what} ${quoteExcerpt(value)} in a TREC file: ids and tags must be non-empty and contain no whitespace.`);
   }
 }
 
@@ -680,7 +765,7 @@ export function formatRunTo(run: Run, tag: string, write: (text: string) => void
     const ranked = sortTrec(docs.slice());
     for (let i = 0; i < ranked.length; i++) {
       const d = ranked[i];
-      if (Number.isNaN(d.score)) throw new UsageError(`cannot write a NaN score (query ${JSON.stringify(qid)}, document ${JSON.stringify(d.id)}).`);
+      if (Number.isNaN(d.score)) throw new UsageError(`cannot write a NaN score (query ${quoteExcerpt(qid)}, document ${quoteExcerpt(d.id)}).`);
       checkToken(d.id, 'the document id');
       out += `${qid} Q0 ${d.id} ${i + 1} ${String(d.score)} ${tag}\n`;
       if (out.length > 1 << 20) {
@@ -706,7 +791,7 @@ export function formatQrels(qrels: Qrels): string {
     checkToken(qid, 'the query id');
     for (const [doc, grade] of docs) {
       checkToken(doc, 'the document id');
-      if (!Number.isInteger(grade)) throw new UsageError(`cannot write the non-integer grade ${grade} (query ${JSON.stringify(qid)}, document ${JSON.stringify(doc)}).`);
+      if (!Number.isInteger(grade)) throw new UsageError(`cannot write the non-integer grade ${grade} (query ${quoteExcerpt(qid)}, document ${quoteExcerpt(doc)}).`);
       parts.push(`${qid} 0 ${doc} ${grade}\n`);
     }
   }

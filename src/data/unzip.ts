@@ -13,6 +13,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { Unzip, UnzipInflate, type UnzipFile } from 'fflate';
 import { UsageError } from '../errors.js';
+import { quoteExcerpt } from './diagnostics.js';
 
 interface Entry {
   name: string;
@@ -48,7 +49,7 @@ export interface ExtractResult {
 /** The safe relative path of an entry, or a UsageError naming the archive and the entry. */
 export function safeEntryPath(archive: string, name: string): string {
   const bad = (why: string): UsageError =>
-    new UsageError(`the archive entry ${JSON.stringify(name)} ${why}; nothing was extracted.`, {
+    new UsageError(`the archive entry ${quoteExcerpt(name)} ${why}; nothing was extracted.`, {
       file: archive,
       hint: 'The archive is damaged or malicious: do not use it; fetch it again from a trusted source.',
     });

@@ -22,8 +22,10 @@
  * `readRun` checks every query.
  */
 import { UsageError } from '../errors.js';
-import { bytesToText, StopReading } from '../data/trec-bytes.js';
-import { readQrelsTables, readRunWith, duplicateError, scanRunBlocksCompact, type CompactRunBlock } from '../data/trec.js';
+import { quoteExcerpt } from '../data/diagnostics.js';
+import { STDIN, type ByteSource } from '../data/io.js';
+import { bytesToText, openTrecSource, StopReading } from '../data/trec-bytes.js';
+import { readJudgmentTables, readRunWith, duplicateError, scanRunBlocksCompact, type CompactRunBlock } from '../data/trec.js';
 import type { Qrels, Run } from '../data/types.js';
 import { compareByteStrings, compareUtf8, DuplicateDocument, Ranker, topicStats, type IdCompare } from './ranking.js';
 import { parseMetrics } from './registry.js';
@@ -61,6 +63,18 @@ export interface EvalCoverage {
   commentLines: number;
   /** Whether the run file's queries were not grouped and it was read again in memory. */
   ungroupedRun: boolean;
+  /** The highest judgment grade (undefined without judgments). Above it, `relLevel` leaves no document relevant. */
+  maxGrade: number | undefined;
+  /** How the qrels file was read: TREC qrels, or BEIR qrels recognised by their header line (evaluateFiles). */
+  qrelsFormat: 'trec' | 'beir';
+  /** Warnings of the qrels reader (BEIR qrels: blank lines skipped), as `file: message` lines. */
+  qrelsWarnings: string[];
+}
+
+function highestGrade(grades: Iterable<Iterable<number>>): number | undefined {
+  let max: number | undefined;
+  for (const gs of grades) for (const g of gs) if (max === undefined || g > max) max = g;
+  return max;
 }
 
 interface Settings {
@@ -180,8 +194,8 @@ class Evaluator {
 }
 
 function noOverlap(judgedQids: Iterable<string>, runQids: Iterable<string>, display: (q: string) => string): UsageError {
-  const judged = [...judgedQids].slice(0, 3).map((q) => JSON.stringify(display(q)));
-  const ran = [...runQids].slice(0, 3).map((q) => JSON.stringify(display(q)));
+  const judged = [...judgedQids].slice(0, 3).map((q) => quoteExcerpt(display(q), 40));
+  const ran = [...runQids].slice(0, 3).map((q) => quoteExcerpt(display(q), 40));
   return new UsageError(`no query of the run has judgments, so there is nothing to evaluate (judged: ${judged.join(', ')}…; in the run: ${ran.join(', ') || 'none'}…).`, {
     hint: 'Query ids must match exactly, byte for byte ("1", "01" and "q1" are different queries): check that the run and the judgments belong to the same collection and split.',
   });
@@ -217,7 +231,7 @@ export function evaluateWithCoverage(qrels: Qrels, run: Run, opts: EvalOptions):
     ids = new Array<string>(n);
     for (let i = 0; i < n; i++) {
       const d = docs[i];
-      if (Number.isNaN(d.score)) throw new UsageError(`the run's score for document ${JSON.stringify(d.id)} of query ${JSON.stringify(qid)} is NaN.`, { hint: 'Every document needs a numeric score to be ranked.' });
+      if (Number.isNaN(d.score)) throw new UsageError(`the run's score for document ${quoteExcerpt(d.id)} of query ${quoteExcerpt(qid)} is NaN.`, { hint: 'Every document needs a numeric score to be ranked.' });
       ids[i] = d.id;
       scores[i] = d.score;
     }
@@ -225,7 +239,7 @@ export function evaluateWithCoverage(qrels: Qrels, run: Run, opts: EvalOptions):
       ev.score(qid, judgments, ids, scores, n);
     } catch (e) {
       if (e instanceof DuplicateDocument) {
-        throw new UsageError(`the run lists document ${JSON.stringify(e.id)} twice for query ${JSON.stringify(qid)} (positions ${e.first + 1} and ${e.second + 1}).`, {
+        throw new UsageError(`the run lists document ${quoteExcerpt(e.id)} twice for query ${quoteExcerpt(qid)} (positions ${e.first + 1} and ${e.second + 1}).`, {
           hint: 'A document may appear once per query (trec_eval stops with "duplicate docs" here).',
         });
       }
@@ -234,13 +248,16 @@ export function evaluateWithCoverage(qrels: Qrels, run: Run, opts: EvalOptions):
   }
   const runOnly = [...run.keys()].filter((q) => !qrels.has(q) && (run.get(q)?.length ?? 0) > 0);
   if (evaluated === 0) throw noOverlap(qrels.keys(), [...run.keys()].filter((q) => (run.get(q)?.length ?? 0) > 0), (q) => q);
-  return { result: ev.finish((q) => q), coverage: { runOnly, missingFromRun, commentLines: 0, ungroupedRun: false } };
+  const maxGrade = highestGrade([...qrels.values()].map((docs) => docs.values()));
+  return { result: ev.finish((q) => q), coverage: { runOnly, missingFromRun, commentLines: 0, ungroupedRun: false, maxGrade, qrelsFormat: 'trec', qrelsWarnings: [] } };
 }
 
 /**
  * Evaluates a TREC run file against a TREC qrels file (plain or gzip), streaming the run: each query
  * is scored when its block of lines ends, so memory stays at one query's documents for a run grouped by
  * query, however large the file. Same results as `evaluate(await readQrels(q), await readRun(r), opts)`.
+ * Either path may be `-` (standard input, not both) or a pipe (`<(…)`, a FIFO); BEIR qrels (a TSV whose
+ * first line is the header `query-id<TAB>corpus-id<TAB>score`) are read as such.
  */
 export async function evaluateFiles(qrelsPath: string, runPath: string, opts: EvalOptions): Promise<EvalResult> {
   return (await evaluateFilesWithCoverage(qrelsPath, runPath, opts)).result;
@@ -249,9 +266,29 @@ export async function evaluateFiles(qrelsPath: string, runPath: string, opts: Ev
 /** `evaluateFiles`, plus which queries were ignored or missing. */
 export async function evaluateFilesWithCoverage(qrelsPath: string, runPath: string, opts: EvalOptions): Promise<{ result: EvalResult; coverage: EvalCoverage }> {
   const s = settings(opts);
+  if (qrelsPath === STDIN && runPath === STDIN) {
+    throw new UsageError('the qrels and the run cannot both be read from standard input (`-`).', {
+      hint: "Pass one of them as a file; a shell turns a command's output into a file name with <(…).",
+    });
+  }
+  // Opened here and kept for the whole evaluation: a pipe can then be read a second time (see openTrecSource).
+  const qrels = await openTrecSource(qrelsPath);
+  try {
+    const run = await openTrecSource(runPath);
+    try {
+      return await evaluateSources(qrels, run, s);
+    } finally {
+      await run.close();
+    }
+  } finally {
+    await qrels.close();
+  }
+}
+
+async function evaluateSources(qrelsSource: ByteSource, runPath: ByteSource, s: Settings): Promise<{ result: EvalResult; coverage: EvalCoverage }> {
   // Ids stay byte strings (one char per byte) throughout: exact for any bytes, and `<` is strcmp order.
   // Each judged query's ids sit in a table that run lines are matched against as raw bytes.
-  const { topics, commentLines: qrelsComments } = await readQrelsTables(qrelsPath);
+  const { topics, commentLines: qrelsComments, format: qrelsFormat, warnings: qrelsWarnings } = await readJudgmentTables(qrelsSource);
   const gradesOf = (qid: string): number[] => topics.get(qid)?.grades ?? [];
   const seen = new Set<string>();
   const runOnly: string[] = [];
@@ -319,6 +356,9 @@ export async function evaluateFilesWithCoverage(qrelsPath: string, runPath: stri
       missingFromRun: missingFromRun.map(bytesToText),
       commentLines: qrelsComments + stats.commentLines,
       ungroupedRun: ungrouped,
+      maxGrade: highestGrade([...topics.values()].map((t) => t.grades)),
+      qrelsFormat,
+      qrelsWarnings,
     },
   };
 }

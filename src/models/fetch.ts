@@ -17,17 +17,12 @@
  * with exponential backoff (p-retry); everything else is a UsageError saying what to do. The token is never
  * logged or written.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import pRetry, { AbortError } from 'p-retry';
-import { hostOf, networkFault, unreachableError } from '../data/download.js';
+import { DownloadError, downloadFile, fetchJson, hostOf, verifiedCopy, type Expected, type RequestOptions } from '../data/download.js';
 import { UsageError } from '../errors.js';
 import { findAlias } from './aliases.js';
-import { localModelDir, sha256File } from './local.js';
+import { localModelDir } from './local.js';
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
 export const FETCH_DTYPE_FILES = { fp32: 'onnx/model.onnx', q8: 'onnx/model_quantized.onnx' } as const;
@@ -88,17 +83,6 @@ interface RepoInfo {
   siblings?: Sibling[];
 }
 
-interface Expected {
-  size?: number;
-  sha256?: string;
-}
-
-/** An error worth another attempt (network, 5xx, 429, truncated body). */
-class TransientError extends Error {}
-
-/** A 404 for a file, which optional files tolerate. */
-class NotFoundError extends UsageError {}
-
 const REQUIRED_META = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
 const OPTIONAL_META = ['special_tokens_map.json'];
 
@@ -117,213 +101,46 @@ export function hubIdFor(nameOrId: string): string {
   return id;
 }
 
-/** Maps a fetch failure to a transient error (retried) or a UsageError naming the host. */
-function networkFailure(url: string, e: unknown, timedOut: string | undefined, offlineHint: string): Error {
-  if (e instanceof UsageError || e instanceof TransientError) return e;
-  const host = hostOf(url);
-  if (timedOut) return new TransientError(`no answer from ${host} for ${timedOut} (${url})`);
-  const f = networkFault(e);
-  const unreachable = unreachableError(host, f, offlineHint);
-  if (unreachable) return unreachable;
-  // Errors of the request itself (a blocked port, a malformed URL) will not go away by retrying.
-  if (/bad port|invalid url|unsupported protocol|not implemented/i.test(f.detail)) {
-    return new UsageError(`cannot request ${url}: ${f.detail}.`, { hint: 'Check --endpoint / $HF_ENDPOINT.' });
-  }
-  return new TransientError(`request to ${url} failed: ${f.detail}`);
-}
-
+/** What every request of one fetch shares: endpoint, token, hints, retry policy. */
 interface Ctx {
   endpoint: string;
-  origin: string;
-  token: string | undefined;
+  request: RequestOptions;
   opts: FetchOptions;
-  offlineHint: string;
-}
-
-/** One GET with a header timeout; the caller owns the body. Auth only for the endpoint's origin. */
-async function get(ctx: Ctx, url: string, signal: AbortSignal, timing: { timedOut?: string }): Promise<Response> {
-  const headers: Record<string, string> = { 'user-agent': 'rbench (+models fetch)' };
-  if (ctx.token && new URL(url).origin === ctx.origin) headers.authorization = `Bearer ${ctx.token}`;
-  try {
-    return await fetch(url, { headers, redirect: 'manual', signal });
-  } catch (e) {
-    throw networkFailure(url, e, timing.timedOut, ctx.offlineHint);
-  }
-}
-
-function statusError(ctx: Ctx, res: Response, url: string, what: string): Error {
-  const host = hostOf(url);
-  if (res.status >= 500 || res.status === 429 || res.status === 408) return new TransientError(`HTTP ${res.status} from ${host} for ${url}`);
-  if (res.status === 401 || res.status === 403) {
-    return new UsageError(`${host} refused access to ${what} (HTTP ${res.status}).`, {
-      hint: ctx.token ? 'The token in $HF_TOKEN does not grant access to it: accept the model terms on the Hub or use a token with access.' : 'It may be gated or private: set $HF_TOKEN to a Hugging Face access token.',
-    });
-  }
-  if (res.status === 404) return new NotFoundError(`${what} does not exist on ${host} (HTTP 404 for ${url}).`, { hint: 'Check the model id and --revision.' });
-  return new UsageError(`HTTP ${res.status} ${res.statusText} from ${host} for ${url}.`, { hint: 'Check the model id, --revision and --endpoint.' });
-}
-
-/** Runs `fn` with retries on transient errors; the last transient error becomes a UsageError. */
-async function withRetries<T>(ctx: Ctx, what: string, fn: () => Promise<T>): Promise<T> {
-  const retries = ctx.opts.retries ?? 4;
-  try {
-    return await pRetry(
-      async () => {
-        try {
-          return await fn();
-        } catch (e) {
-          if (e instanceof TransientError) throw e;
-          throw new AbortError(e instanceof Error ? e : new Error(String(e)));
-        }
-      },
-      {
-        retries,
-        minTimeout: ctx.opts.retryDelayMs ?? 1000,
-        factor: 2,
-        randomize: true,
-        onFailedAttempt: ({ error, retriesLeft }) => {
-          if (retriesLeft > 0) ctx.opts.log?.(`${what}: ${error.message}; retrying (${retriesLeft} left)`);
-        },
-      },
-    );
-  } catch (e) {
-    if (e instanceof TransientError) {
-      throw new UsageError(`could not download ${what} after ${retries + 1} attempts: ${e.message}.`, { hint: `The server is failing or the connection is unreliable; run the command again later. ${ctx.offlineHint}` });
-    }
-    throw e;
-  }
 }
 
 /** Lists the repository at a revision. */
 async function repoInfo(ctx: Ctx, id: string, revision: string): Promise<RepoInfo> {
   const url = `${ctx.endpoint}/api/models/${id}/revision/${encodeURIComponent(revision)}?blobs=true`;
-  return withRetries(ctx, `the file list of ${id}`, async () => {
-    const timing: { timedOut?: string } = {};
-    const controller = new AbortController();
-    const timer = setTimeout(() => {
-      timing.timedOut = `${ctx.opts.headersTimeoutMs ?? 30_000} ms`;
-      controller.abort();
-    }, ctx.opts.headersTimeoutMs ?? 30_000);
-    try {
-      const res = await get(ctx, url, controller.signal, timing);
-      if (!res.ok) {
-        await res.body?.cancel().catch(() => {});
-        const err = statusError(ctx, res, url, `model ${id} at revision ${revision}`);
-        throw err;
-      }
-      const body = (await res.json()) as unknown;
-      if (!body || typeof body !== 'object') throw new UsageError(`${hostOf(url)} answered ${url} with something that is not a repository description.`, { hint: 'Check --endpoint.' });
-      return body as RepoInfo;
-    } catch (e) {
-      throw networkFailure(url, e, timing.timedOut, ctx.offlineHint);
-    } finally {
-      clearTimeout(timer);
-    }
-  });
-}
-
-function unquoteEtag(v: string | null): string | undefined {
-  if (!v) return undefined;
-  const s = v.replace(/^W\//, '').replace(/^"|"$/g, '');
-  return /^[0-9a-f]{64}$/.test(s) ? s : undefined;
+  const body = await fetchJson(url, { ...ctx.request, subject: `model ${id} at revision ${revision}` });
+  if (!body || typeof body !== 'object') throw new UsageError(`${hostOf(url)} answered ${url} with something that is not a repository description.`, { hint: 'Check --endpoint.' });
+  return body as RepoInfo;
 }
 
 /** Downloads one file to `dest` (via `<dest>.part`), verifying size and sha256. Returns its size and sha256. */
 async function downloadOne(ctx: Ctx, id: string, revision: string, file: string, dest: string, expected: Expected): Promise<{ bytes: number; sha256: string }> {
-  const first = `${ctx.endpoint}/${id}/resolve/${encodeURIComponent(revision)}/${file.split('/').map(encodeURIComponent).join('/')}`;
-  const part = `${dest}.part`;
-  const headersTimeout = ctx.opts.headersTimeoutMs ?? 30_000;
-  const idleTimeout = ctx.opts.idleTimeoutMs ?? 60_000;
-  return withRetries(ctx, `${id}/${file}`, async () => {
-    const controller = new AbortController();
-    const timing: { timedOut?: string } = {};
-    let timer: NodeJS.Timeout | undefined;
-    const arm = (ms: number, what: string): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        timing.timedOut = what;
-        controller.abort();
-      }, ms);
-    };
-    let url = first;
-    const want: Expected = { ...expected };
-    try {
-      arm(headersTimeout, `${headersTimeout} ms waiting for the response`);
-      let res = await get(ctx, url, controller.signal, timing);
-      for (let hop = 0; res.status >= 300 && res.status < 400; hop++) {
-        want.sha256 ??= unquoteEtag(res.headers.get('x-linked-etag'));
-        const linkedSize = Number(res.headers.get('x-linked-size') ?? NaN);
-        if (want.size === undefined && Number.isFinite(linkedSize)) want.size = linkedSize;
-        const location = res.headers.get('location');
-        await res.body?.cancel().catch(() => {});
-        if (!location || hop >= 5) throw new UsageError(`${hostOf(url)} redirected ${file} ${location ? 'too many times' : 'without a Location'}.`, { hint: 'Check --endpoint.' });
-        url = new URL(location, url).toString();
-        res = await get(ctx, url, controller.signal, timing);
+  const url = `${ctx.endpoint}/${id}/resolve/${encodeURIComponent(revision)}/${file.split('/').map(encodeURIComponent).join('/')}`;
+  let lastPct = -1;
+  const r = await downloadFile({
+    ...ctx.request,
+    url,
+    dest,
+    subject: `${id}/${file}`,
+    expected,
+    hubHeaders: true,
+    // A failed file leaves nothing behind (the folder must never look complete); within one fetch,
+    // each retry resumes the part of the one before.
+    keepPartial: false,
+    idleTimeoutMs: ctx.opts.idleTimeoutMs,
+    onProgress: (bytes, total) => {
+      if (!total || total <= 50e6) return;
+      const pct = Math.floor((bytes * 10) / total) * 10;
+      if (pct !== lastPct) {
+        lastPct = pct;
+        ctx.opts.log?.(`${id}/${file}: ${pct}% of ${(total / 1e6).toFixed(0)} MB`);
       }
-      if (!res.ok) {
-        await res.body?.cancel().catch(() => {});
-        throw statusError(ctx, res, url, `${id}/${file} (revision ${revision})`);
-      }
-      if (!res.body) throw new TransientError(`${hostOf(url)} sent no body for ${file}`);
-      want.sha256 ??= unquoteEtag(res.headers.get('x-linked-etag')) ?? unquoteEtag(res.headers.get('etag'));
-      const length = Number(res.headers.get('content-length') ?? NaN);
-      const total = want.size ?? (Number.isFinite(length) ? length : undefined);
-      if (want.size !== undefined && Number.isFinite(length) && length !== want.size) {
-        await res.body.cancel().catch(() => {});
-        throw new UsageError(`${hostOf(url)} sends ${length} bytes for ${file}, but the repository lists ${want.size}.`, { hint: 'The mirror is out of date or the revision moved; try again or name a commit with --revision.' });
-      }
-      const sha = createHash('sha256');
-      let bytes = 0;
-      let lastPct = -1;
-      const idleWhat = `${idleTimeout} ms (the transfer stalled)`;
-      arm(idleTimeout, idleWhat);
-      const tap = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          arm(idleTimeout, idleWhat);
-          sha.update(chunk);
-          bytes += chunk.length;
-          if (total && total > 50e6) {
-            const pct = Math.floor((bytes * 10) / total) * 10;
-            if (pct !== lastPct) {
-              lastPct = pct;
-              ctx.opts.log?.(`${id}/${file}: ${pct}% of ${(total / 1e6).toFixed(0)} MB`);
-            }
-          }
-          done(null, chunk);
-        },
-      });
-      fs.mkdirSync(path.dirname(dest), { recursive: true });
-      try {
-        await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), tap, fs.createWriteStream(part));
-      } catch (e) {
-        throw networkFailure(url, e, timing.timedOut, ctx.offlineHint);
-      }
-      if (total !== undefined && bytes !== total) throw new TransientError(`the body of ${file} ended after ${bytes} of ${total} bytes`);
-      const digest = sha.digest('hex');
-      if (want.sha256 && digest !== want.sha256) throw new TransientError(`${file} has sha256 ${digest}, expected ${want.sha256}`);
-      fs.renameSync(part, dest);
-      return { bytes, sha256: digest };
-    } catch (e) {
-      fs.rmSync(part, { force: true });
-      throw networkFailure(url, e, timing.timedOut, ctx.offlineHint);
-    } finally {
-      clearTimeout(timer);
-    }
+    },
   });
-}
-
-/** Whether `dest` already holds the expected file (size, and sha256 when known). */
-async function verifiedCopy(dest: string, expected: Expected): Promise<string | undefined> {
-  try {
-    const st = fs.statSync(dest);
-    if (expected.size === undefined && expected.sha256 === undefined) return undefined;
-    if (expected.size !== undefined && st.size !== expected.size) return undefined;
-    const digest = await sha256File(dest);
-    if (expected.sha256 !== undefined && digest !== expected.sha256) return undefined;
-    return digest;
-  } catch {
-    return undefined;
-  }
+  return { bytes: r.bytes, sha256: r.sha256 };
 }
 
 /** Downloads a Hub model for offline use (see the module comment). */
@@ -341,8 +158,25 @@ export async function fetchModel(nameOrId: string, opts: FetchOptions): Promise<
   }
   const token = opts.token ?? (process.env.HF_TOKEN || undefined);
   const dir = localModelDir(id, opts.modelsDir);
-  const offlineHint = `Is this machine offline? Set $HF_ENDPOINT (or --endpoint) to a reachable mirror, or copy the model folder (config.json, tokenizer files, onnx/${path.basename(FETCH_DTYPE_FILES[dtype])}) into ${dir} by hand.`;
-  const ctx: Ctx = { endpoint, origin, token, opts, offlineHint };
+  const offline = `Is this machine offline? Set $HF_ENDPOINT (or --endpoint) to a reachable mirror, or copy the model folder (config.json, tokenizer files, onnx/${path.basename(FETCH_DTYPE_FILES[dtype])}) into ${dir} by hand.`;
+  const request: RequestOptions = {
+    headers: { 'user-agent': 'rbench (+models fetch)' },
+    ...(token ? { auth: { token, origin } } : {}),
+    headersTimeoutMs: opts.headersTimeoutMs,
+    retry: { retries: opts.retries ?? 4, minDelayMs: opts.retryDelayMs ?? 1000 },
+    log: opts.log,
+    hints: {
+      offline,
+      notFound: 'Check the model id and --revision.',
+      denied: token
+        ? 'The token in $HF_TOKEN does not grant access to it: accept the model terms on the Hub or use a token with access.'
+        : 'It may be gated or private: set $HF_TOKEN to a Hugging Face access token.',
+      check: 'Check the model id, --revision and --endpoint.',
+      mirror: 'set $HF_ENDPOINT (or --endpoint) to a mirror',
+      size: 'The mirror is out of date or the revision moved; try again or name a commit with --revision.',
+    },
+  };
+  const ctx: Ctx = { endpoint, request, opts };
   const log = opts.log ?? (() => {});
 
   log(`${id}: listing revision ${revision} on ${hostOf(endpoint)}`);
@@ -391,7 +225,7 @@ export async function fetchModel(nameOrId: string, opts: FetchOptions): Promise<
     if (!opts.force) {
       const have = await verifiedCopy(dest, expected);
       if (have) {
-        files.push({ path: file, bytes: fs.statSync(dest).size, sha256: have, status: 'present' });
+        files.push({ path: file, bytes: have.bytes, sha256: have.sha256, status: 'present' });
         log(`${id}/${file}: already present and verified`);
         continue;
       }
@@ -401,7 +235,7 @@ export async function fetchModel(nameOrId: string, opts: FetchOptions): Promise<
       files.push({ path: file, bytes: r.bytes, sha256: r.sha256, status: 'downloaded' });
       log(`${id}/${file}: ${(r.bytes / 1e6).toFixed(r.bytes > 1e6 ? 0 : 3)} MB`);
     } catch (e) {
-      if (optional && e instanceof NotFoundError) {
+      if (optional && e instanceof DownloadError && e.kind === 'not-found') {
         skipped.push(file);
         log(`${id}/${file}: not in the repository (optional), skipped`);
         continue;

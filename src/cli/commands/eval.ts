@@ -1,6 +1,9 @@
 /**
  * `rbench eval --qrels F --run F [--metrics LIST] [--complete] [--judged-only] [--rel-level N]
  *  [--depth M] [--per-query] [--format json|table|csv]`: trec_eval-compatible scoring of a TREC run.
+ * Either file may be `-` (standard input) or a pipe (`<(zcat run.gz)`); qrels may be BEIR's TSV (with
+ * its header line). What the numbers silently depend on is said on stderr: ignored and missing queries,
+ * skipped comment lines, qrels read as BEIR, and a relevance level no judgment reaches.
  *
  * This module is loaded for every rbench command, so it imports nothing heavy: the evaluation code is
  * imported by the handler, and nothing on this path loads model runtimes or report libraries (process
@@ -15,14 +18,15 @@
 import type { Options } from 'yargs';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../../errors.js';
+import { quoteExcerpt } from '../../data/diagnostics.js';
 import { DEFAULT_METRICS } from '../../metrics/defaults.js';
 
 const FORMATS = ['json', 'table', 'csv'] as const;
 
 /** eval's options, declared once for the yargs builder and for `evalMain`. */
 const OPTIONS = {
-  qrels: { type: 'string', demandOption: true, describe: 'judgments: `qid 0 docno grade` lines' },
-  run: { type: 'string', demandOption: true, describe: 'run: `qid Q0 docno rank score tag` lines (ranked by score; rank column ignored)' },
+  qrels: { type: 'string', demandOption: true, describe: 'judgments: `qid 0 docno grade` lines, or BEIR qrels (TSV with the header `query-id corpus-id score`); `-` reads stdin' },
+  run: { type: 'string', demandOption: true, describe: 'run: `qid Q0 docno rank score tag` lines (ranked by score; rank column ignored); `-` reads stdin' },
   metrics: {
     type: 'string',
     default: DEFAULT_METRICS.join(','),
@@ -49,8 +53,42 @@ interface EvalArgs {
   format: (typeof FORMATS)[number];
 }
 
+/** `args` with `--qrels -` and `--run -` joined into `--qrels=-` / `--run=-` (yargs would take `-` for a positional). */
+export function joinStdinArgs(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if ((args[i] === '--qrels' || args[i] === '--run') && args[i + 1] === '-') out.push(`${args[i++]}=-`);
+    else out.push(args[i]);
+  }
+  return out;
+}
+
+/** The handler's arguments from yargs' parse (whose types the builder's options guarantee). */
+function evalArgsOf(argv: Record<string, unknown>): EvalArgs {
+  const text = (k: string): string => {
+    const v = argv[k];
+    if (typeof v !== 'string') throw new UsageError(`--${k} needs a value.`);
+    return v;
+  };
+  const num = (k: string): number | undefined => (typeof argv[k] === 'number' ? argv[k] : undefined);
+  const format = text('format');
+  if (!FORMATS.some((f) => f === format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}.`);
+  const metrics = argv.metrics;
+  return {
+    qrels: text('qrels'),
+    run: text('run'),
+    metrics: Array.isArray(metrics) ? metrics.map(String) : text('metrics'),
+    complete: argv.complete === true,
+    judgedOnly: argv.judgedOnly === true,
+    relLevel: num('relLevel'),
+    depth: num('depth'),
+    perQuery: argv.perQuery === true,
+    format: format as EvalArgs['format'],
+  };
+}
+
 function examples(ids: string[]): string {
-  const shown = ids.slice(0, 3).map((q) => JSON.stringify(q));
+  const shown = ids.slice(0, 3).map((q) => quoteExcerpt(q, 40));
   return `${shown.join(', ')}${ids.length > 3 ? ', …' : ''}`;
 }
 
@@ -80,6 +118,15 @@ async function runEval(args: EvalArgs): Promise<number> {
     notes.push(args.complete ? `${what}; scored 0 (--complete).` : `${what} and ${missingFromRun.length === 1 ? 'was' : 'were'} skipped; --complete scores them as 0 (trec_eval -c).`);
   }
   if (coverage.commentLines > 0) notes.push(`skipped ${coverage.commentLines} comment line${coverage.commentLines === 1 ? '' : 's'} (starting with #).`);
+  if (coverage.qrelsFormat === 'beir') notes.push(`read ${args.qrels === '-' ? 'standard input' : args.qrels} as BEIR qrels (its first line is the header \`query-id<TAB>corpus-id<TAB>score\`).`);
+  notes.push(...coverage.qrelsWarnings);
+  const level = args.relLevel ?? 1;
+  if (coverage.maxGrade !== undefined && level > coverage.maxGrade) {
+    const what = args.relLevel === undefined ? 'the relevance level 1 (the default)' : `--rel-level ${level}`;
+    notes.push(
+      `no judgment reaches ${what}: the highest grade in the qrels is ${coverage.maxGrade}, so no document counts as relevant and measures of relevant documents (MAP, MRR, precision, recall, …) are 0, as in trec_eval; nDCG uses the grades themselves.`,
+    );
+  }
   for (const note of notes) process.stderr.write(`rbench: note: ${note}\n`);
 
   let text: string;
@@ -98,7 +145,7 @@ export const evalCommand = defineCommand({
       .options(OPTIONS)
       .example('$0 eval --qrels qrels.txt --run bm25.trec', 'nDCG@10, MRR@10, MAP, Recall@100, P@10 as a table')
       .example('$0 eval --qrels qrels.txt --run run.trec.gz --metrics ndcg@10,recall@1000 --per-query --format json', 'per-query JSON'),
-  handler: async (argv) => runEval(argv),
+  handler: async (argv) => runEval(evalArgsOf(argv)),
 });
 
 /**
