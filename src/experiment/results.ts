@@ -48,6 +48,105 @@ export interface ResultRow {
   rerankStats?: Record<string, number>;
   /** TREC run of this configuration's final ranking, relative to the results folder. */
   run: string | null;
+  /**
+   * The quality configuration this row belongs to: its id without `/b<N>`. Batch size never changes quality,
+   * so quality, intervals and tests are computed once per quality configuration and shared by its rows.
+   */
+  qualityId: string;
+  /** 95 % percentile bootstrap interval of each metric's mean over queries (absent without quality). */
+  ci95?: Record<string, [number, number]>;
+  /**
+   * Paired comparison with the dataset's baseline, per metric (absent without quality, and on the baseline's
+   * own rows). The family for the correction is every quality configuration of the dataset, per metric.
+   */
+  vsBaseline?: Record<string, BaselineComparison>;
+}
+
+/** One configuration against the baseline, for one metric (every judged query, paired). */
+export interface BaselineComparison {
+  /** qualityId of the baseline. */
+  baseline: string;
+  /** Mean of per-query differences (this − baseline). */
+  delta: number;
+  /** 95 % paired bootstrap interval of `delta`. */
+  ci95: [number, number];
+  /** Two-sided paired randomization test (exact when at most 20 differences are non-zero). */
+  p: number;
+  pExact: boolean;
+  /** Two-sided paired t-test; null when undefined (a single non-zero difference). */
+  pTTest: number | null;
+  /** `p` adjusted over the family (the correction in `statistics.correction`). */
+  pAdjusted: number;
+  significant: boolean;
+  wins: number;
+  losses: number;
+  ties: number;
+}
+
+/** How the statistics of a results file were computed. */
+export interface StatisticsSettings {
+  test: 'randomization';
+  correction: 'holm' | 'bonferroni' | 'bh' | 'none';
+  alpha: number;
+  bootstrap: number;
+  permutations: number;
+  seed: number;
+  /** Per dataset, the qualityId of the baseline every configuration is compared with. */
+  baselines: Record<string, string>;
+}
+
+/**
+ * Honest selection (the winner's curse): the best of many configurations on the same queries overstates it.
+ * `estimate` is what choosing the best generalises to: k-fold cross-validated selection (queries sorted by id
+ * in byte order, query i in fold i mod k; choose on the other folds, score on the held-out one; the
+ * query-weighted mean), or the test score of the configuration chosen on another split (`selectOn`).
+ */
+export interface Selection {
+  dataset: string;
+  metric: string;
+  method: 'cross-validation' | 'split';
+  /** k of k-fold (cross-validation). */
+  folds?: number;
+  /** The split the configuration was chosen on (method `split`). */
+  selectedOn?: string;
+  queries: number;
+  naiveBest: { id: string; mean: number };
+  estimate: number;
+  /** naiveBest.mean − estimate. */
+  gap: number;
+  /** How often each quality configuration was chosen (per fold, or once for a split). */
+  chosen: Record<string, number>;
+}
+
+/** A configuration as a decision names it: quality, interval and what it costs at its fastest batch size. */
+export interface DecisionPick {
+  id: string;
+  batchSize: number | null;
+  mean: number;
+  ci95: [number, number];
+  /** Total latency per query (the decision's `latency` statistic), ms. */
+  latencyMs: number;
+  vsBaseline?: { delta: number; pAdjusted: number; significant: boolean };
+}
+
+/** "Which to ship" within one latency budget. */
+export interface Decision {
+  dataset: string;
+  metric: string;
+  latency: 'p95' | 'p50';
+  /** null: no budget. */
+  budgetMs: number | null;
+  /** The highest mean within the budget (null when nothing with quality fits). */
+  best: DecisionPick | null;
+  /**
+   * The cheapest configuration within the budget whose quality is not significantly below the best (paired
+   * randomization test against the best, Holm across the candidates, α), with its comparison to the best.
+   */
+  recommended: (DecisionPick & { vsBest: { delta: number; pAdjusted: number | null } }) | null;
+  /** One sentence: why this one. */
+  reason: string;
+  /** Architecture stand-ins within the budget: cost known, quality unknown offline. */
+  standIns: { id: string; batchSize: number | null; latencyMs: number }[];
 }
 
 export interface DatasetSummary {
@@ -73,6 +172,9 @@ export interface ResultsFile {
   datasets: DatasetSummary[];
   work: Record<string, number>;
   results: ResultRow[];
+  statistics?: StatisticsSettings;
+  selection?: Selection[];
+  decisions?: Decision[];
 }
 
 /** The conventions every results file states (CONVENTIONS.md: say how the numbers were computed). */

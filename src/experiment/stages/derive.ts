@@ -84,13 +84,15 @@ function configurationRows(
   const context = contextOf(c.final, ctx.x.config.topN, data.docs, data.queries);
   const annRecall = first.annRecall.get(v.name);
   const batchSizes = rv.spec ? [...new Set(rv.batchSizes)] : [null];
+  const qualityId = `${data.label}/${v.name}/k${k}/${rv.name}`;
   return batchSizes.map((b) => {
     work.configurations++;
     if (c.quality) work.qualityConfigurations++;
     work.retrievalPassesNaive++;
     if (rv.spec && c.quality) work.rerankPairsNaive += k * data.queries.length;
     return {
-      id: `${data.label}/${v.name}/k${k}/${rv.name}${b === null ? '' : `/b${b}`}`,
+      id: b === null ? qualityId : `${qualityId}/b${b}`,
+      qualityId,
       dataset: data.label,
       retriever: retrieverRecord(v),
       candidates: k,
