@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { assertOffline, loadConfig } from './config.js';
 import { runExperiment } from './execute.js';
+import type { ResultsFile } from './results.js';
 
 export interface RunArgs {
   config: string;
@@ -29,6 +30,45 @@ export async function runCommandImpl(args: RunArgs): Promise<number> {
     `  results: ${rel(outcome.resultsFile)}, ${rel(path.join(outcome.outDir, 'results.csv'))}, runs in ${rel(path.join(outcome.outDir, 'runs'))}/`,
   ];
   if (outcome.reportFile) lines.push(`  report:  ${rel(outcome.reportFile)}`);
+  lines.push(...decisionLines(results));
   process.stderr.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+const f3 = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '—');
+const pText = (p: number): string => (p < 0.001 ? '<0.001' : p.toFixed(3));
+const msText = (x: number): string => (!Number.isFinite(x) ? 'untimed' : x >= 100 ? `${x.toFixed(0)} ms` : x >= 1 ? `${x.toFixed(1)} ms` : `${x.toFixed(2)} ms`);
+
+/**
+ * The decision, as the last thing a run prints: per dataset and budget, the recommended configuration with
+ * its interval and its p-value against the baseline; then the selection estimate next to the naive best.
+ */
+export function decisionLines(results: ResultsFile): string[] {
+  const out: string[] = [];
+  for (const ds of results.datasets) {
+    const decisions = (results.decisions ?? []).filter((d) => d.dataset === ds.name);
+    if (decisions.length === 0) continue;
+    const { metric, latency } = decisions[0];
+    const baseline = results.statistics?.baselines[ds.name];
+    const short = (id: string) => id.slice(ds.name.length + 1);
+    out.push(`  decision for ${ds.name} (${metric}, mean [95% CI]; total ${latency} per query; baseline ${baseline ? short(baseline) : 'none'}):`);
+    const rows = decisions.map((d) => {
+      const budget = d.budgetMs === null ? 'no budget' : `<= ${d.budgetMs} ms`;
+      const r = d.recommended;
+      if (!r) return [budget, 'nothing with quality fits', '', '', ''];
+      const vs = r.vsBaseline ? `${r.vsBaseline.delta >= 0 ? '+' : '-'}${Math.abs(r.vsBaseline.delta).toFixed(3)} vs baseline, adj. p ${pText(r.vsBaseline.pAdjusted)}${r.vsBaseline.significant ? ' *' : ''}` : r.id === baseline ? 'the baseline' : '';
+      return [budget, short(r.id), `${f3(r.mean)} [${f3(r.ci95[0])}, ${f3(r.ci95[1])}]`, vs, `${msText(r.latencyMs)}${r.batchSize !== null ? ` (b${r.batchSize})` : ''}`];
+    });
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    for (const r of rows) out.push(`    ${r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()}`);
+    const sel = (results.selection ?? []).find((x) => x.dataset === ds.name && x.metric === metric);
+    if (sel) {
+      const how = sel.method === 'split' ? `chosen on ${sel.selectedOn}` : `${sel.folds}-fold cross-validated`;
+      out.push(`    selection: naive best ${f3(sel.naiveBest.mean)} (${short(sel.naiveBest.id)}); ${how} estimate ${f3(sel.estimate)} (the best of ${new Set(results.results.filter((x) => x.dataset === ds.name && x.metrics).map((x) => x.qualityId)).size} overstates it by ${f3(sel.gap)})`);
+    }
+    const standIns = decisions.find((d) => d.budgetMs === null)?.standIns ?? [];
+    if (standIns.length > 0) out.push(`    stand-ins (cost only, quality unknown offline): ${standIns.map((x) => `${short(x.id)} ${msText(x.latencyMs)}`).join(', ')}`);
+  }
+  if (out.length > 0) out.push('  * significant after Holm correction (paired randomization test, alpha 0.05); details in the report');
+  return out;
 }

@@ -16,6 +16,7 @@ import { datasetSpecSchema } from '../data/datasets.js';
 import { MODEL_ALIASES, findAlias } from '../models/aliases.js';
 import { isRemoteModelSpec } from '../models/registry.js';
 import { RETRIEVER_TYPES, retrieverSchema, retrieverType, type CheckContext, type RetrieverEntry, type RetrieverVariant } from './retrievers/index.js';
+import { COMPARE_DEFAULTS, CORRECTION_NAMES } from '../stats/choices.js';
 import { modelOptions, nonNegativeInt, positiveInt, sweepable, type EmbedderSpec } from './schema.js';
 
 export type { RetrieverEntry, RetrieverVariant } from './retrievers/index.js';
@@ -30,6 +31,11 @@ const datasetSchema = datasetSpecSchema.safeExtend({
   label: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@=+-]*$/, 'use letters, digits and . _ @ = + - (it names folders and ids)').optional(),
   /** Evaluate only the first N judged queries (in file order): for quick trials, never for published numbers. */
   maxQueries: positiveInt.optional(),
+  /**
+   * Choose the configuration on this split (e.g. `dev`) and report its score on this entry's split, instead of
+   * cross-validated selection on the same queries (overrides the top-level `selectOn`).
+   */
+  selectOn: z.string().min(1).optional(),
 });
 
 const rerankerObjectSchema = z.strictObject({
@@ -82,6 +88,34 @@ export const configSchema = z.strictObject({
       judgedOnly: z.boolean().default(false),
     })
     .default({ complete: true, relLevel: 1, judgedOnly: false }),
+  /**
+   * The configuration every other is compared with, per dataset (paired tests, deltas). Default: the first
+   * retriever without a reranker, at the deepest candidate count.
+   */
+  baseline: z.strictObject({ retriever: z.string().min(1), reranker: z.string().min(1).default('none'), candidates: positiveInt.optional() }).optional(),
+  /** How intervals and tests are computed (README "Statistics"). */
+  statistics: z
+    .strictObject({
+      correction: z.enum(CORRECTION_NAMES).default(COMPARE_DEFAULTS.correction),
+      alpha: z.number().gt(0).lt(1).default(COMPARE_DEFAULTS.alpha),
+      bootstrap: positiveInt.default(COMPARE_DEFAULTS.bootstrap),
+      permutations: positiveInt.default(COMPARE_DEFAULTS.permutations),
+      seed: nonNegativeInt.max(0xffffffff).default(COMPARE_DEFAULTS.seed),
+      /** k of the k-fold cross-validated selection estimate. */
+      folds: z.number().int().min(2).default(5),
+    })
+    .default({ correction: COMPARE_DEFAULTS.correction, alpha: COMPARE_DEFAULTS.alpha, bootstrap: COMPARE_DEFAULTS.bootstrap, permutations: COMPARE_DEFAULTS.permutations, seed: COMPARE_DEFAULTS.seed, folds: 5 }),
+  /** "Which to ship": the metric, the latency budgets (total per query) and the latency statistic they bound. */
+  decision: z
+    .strictObject({
+      /** Default: the first of `metrics`. */
+      metric: z.string().min(1).optional(),
+      budgetsMs: z.array(z.number().positive()).default([10, 100, 1000]),
+      latency: z.enum(['p95', 'p50']).default('p95'),
+    })
+    .default({ budgetsMs: [10, 100, 1000], latency: 'p95' }),
+  /** Choose on this split and report on each dataset's own split (see datasets[].selectOn). */
+  selectOn: z.string().min(1).optional(),
   latency: z
     .strictObject({
       warmupQueries: nonNegativeInt.default(3),
@@ -105,6 +139,11 @@ export type RerankerObject = z.output<typeof rerankerObjectSchema>;
 export interface DatasetPlan {
   entry: DatasetEntry;
   label: string;
+  /**
+   * Set on the extra dataset a `selectOn` split adds: the label of the dataset it chooses for. Its rows are
+   * computed and reported like any other, but decisions and selection are made for the dataset it serves.
+   */
+  selectionFor?: string;
 }
 
 /** A reranker after expansion: `none`, or a model with fixed interpolation. */
@@ -451,14 +490,26 @@ function datasetPlans(config: Config, configDir: string, problems: Problems): Da
     else seen.set(key, i);
   });
   const bases = config.datasets.map(base);
-  const plans = config.datasets.map((entry, i) => {
+  const plans: DatasetPlan[] = config.datasets.map((entry, i) => {
     const shared = bases.filter((b) => b === bases[i]).length > 1;
     return { entry, label: shared && entry.label === undefined ? `${bases[i]}@${entry.split ?? 'test'}` : bases[i] };
+  });
+  // A dataset that selects on another split brings that split along as a dataset of its own.
+  config.datasets.forEach((entry, i) => {
+    const on = entry.selectOn ?? config.selectOn;
+    if (on === undefined) return;
+    if (on === (entry.split ?? 'test')) {
+      problems.add(`selectOn is the split this dataset reports on (${on}); selection must be made on other queries.`, ['datasets', i, entry.selectOn ? 'selectOn' : 'split'], 'Name another split (e.g. dev), or remove selectOn for cross-validated selection.');
+      return;
+    }
+    const { selectOn: _s, label: _l, ...rest } = entry;
+    plans.push({ entry: { ...rest, split: on }, label: `${plans[i].label}@${on}`, selectionFor: plans[i].label });
   });
   plans.forEach((p, i) => {
     const j = plans.findIndex((q) => q.label === p.label);
     if (j !== i && !problems.list.some((x) => x.key === `datasets[${i}]`)) {
-      problems.add(`datasets[${j}] and datasets[${i}] would both be labelled "${p.label}" in ids and run paths.`, ['datasets', i], 'Give each a distinct `label`.');
+      const at = Math.min(i, config.datasets.length - 1);
+      problems.add(`two datasets would both be labelled "${p.label}" in ids and run paths.`, ['datasets', at], 'Give each a distinct `label`.');
     }
   });
   return plans;
@@ -532,10 +583,28 @@ function expand(config: Config, file: string, problems: Problems): ExpandedConfi
       rerankers.push({ ...base, name, interpolateWeight: w });
     }
   });
+  checkBaseline(config, variants, rerankers, problems);
+  if (config.decision.metric !== undefined && !config.metrics.includes(config.decision.metric)) {
+    problems.add(`the decision metric ${config.decision.metric} is not one of \`metrics\` (${config.metrics.join(', ')}).`, ['decision', 'metric'], 'Add it to `metrics` or choose one of them.');
+  }
   if (config.topN > Math.max(...config.candidates)) {
     problems.add(`topN (${config.topN}) is larger than the deepest candidate count (${Math.max(...config.candidates)}).`, ['topN'], 'The LLM can only receive documents that were retrieved.');
   }
   return { config, file, datasets, retrievers: variants, rerankers };
+}
+
+/** The configured baseline must be a configuration of the sweep. */
+function checkBaseline(config: Config, variants: readonly RetrieverVariant[], rerankers: readonly RerankerVariant[], problems: Problems): void {
+  const b = config.baseline;
+  if (!b) return;
+  const v = variants.find((x) => x.name === b.retriever);
+  if (!v) return problems.add(`the baseline retriever "${b.retriever}" is not a retriever of this experiment.`, ['baseline', 'retriever'], `Names: ${variants.map((x) => x.name).join(', ')}.`);
+  const rv = rerankers.find((x) => x.name === b.reranker);
+  if (!rv) return problems.add(`the baseline reranker "${b.reranker}" is not a reranker of this experiment.`, ['baseline', 'reranker'], `Names: ${rerankers.map((x) => x.name).join(', ')}.`);
+  if (rv.retrievers && !rv.retrievers.includes(v.name)) return problems.add(`the baseline reranker "${b.reranker}" does not rerank "${v.name}".`, ['baseline'], 'Choose a pair the sweep computes.');
+  if (b.candidates !== undefined && !rv.candidates.includes(b.candidates)) {
+    problems.add(`the baseline candidate count ${b.candidates} is not one of ${rv.name}'s (${rv.candidates.join(', ')}).`, ['baseline', 'candidates']);
+  }
 }
 
 /** One variant per combination of swept values (the entry itself when nothing is swept). */

@@ -11,7 +11,8 @@
  *      sort of known scores; quality is scored on every query with trec_eval semantics; batch size changes
  *      only speed, so it appears only in the timing pass;
  *   5. timing pass: sampled queries end to end, without any cache;
- *   6. write outputs: results.json, results.csv, the TREC runs and the report, put in place together.
+ *   6. decide: intervals, paired tests against the baseline, honest selection, the decision per budget;
+ *   7. write outputs: results.json, results.csv, the TREC runs and the report, put in place together.
  *
  * Every expensive unit is committed to the durable store as it finishes (embedding batches, each query's
  * reranker scores, each retrieval run, each timing block), so a run killed at any moment and restarted with
@@ -31,6 +32,7 @@ import { modelSpecsOf, type DatasetPlan, type ExpandedConfig } from './config.js
 import { captureEnvironment, type Environment } from './environment.js';
 import { Progress } from './progress.js';
 import { conventions, resultsCsv, writeAtomic, writeResultsJson, type DatasetSummary, type ResultRow, type ResultsFile } from './results.js';
+import { decide } from './stages/decide.js';
 import { deriveRows, type TimingTarget } from './stages/derive.js';
 import { runFirstStage } from './stages/first-stage.js';
 import { scoreAllModels } from './stages/score.js';
@@ -135,6 +137,7 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
     datasets,
     work: { ...ctx.work },
     results: rows,
+    ...decide(rows, x.datasets, x.config, x.retrievers[0].name),
   };
   return writeOutputs(results, ctx);
 }
@@ -235,6 +238,7 @@ async function prepareDataset(plan: DatasetPlan, ctx: RunContext): Promise<Prepa
       qrels: [...qrels.values()].reduce((a, m) => a + m.size, 0),
       sha256: key,
       warnings: ds.warnings.filter((w) => w.severity !== 'info').map((w) => w.message),
+      ...(plan.selectionFor !== undefined ? { selectionFor: plan.selectionFor } : {}),
     },
   };
 }
@@ -265,7 +269,7 @@ async function recordModels(targets: readonly TimingTarget[], components: Compon
 }
 
 /**
- * Stage 6: results.json and results.csv (each written atomically), then the TREC runs of this run replace
+ * Stage 7: results.json and results.csv (each written atomically), then the TREC runs of this run replace
  * the folder `runs/` as a whole (so no run file of an earlier config stays behind), then the HTML report.
  */
 async function writeOutputs(results: ResultsFile, ctx: RunContext): Promise<RunOutcome> {

@@ -159,6 +159,8 @@ export interface DatasetSummary {
   qrels: number;
   sha256: string;
   warnings: string[];
+  /** Set on a split run only to choose configurations for another dataset (`selectOn`): that dataset's label. */
+  selectionFor?: string;
 }
 
 export interface ResultsFile {
