@@ -25,7 +25,7 @@ export interface Environment {
   hostname?: string;
 }
 
-function packageVersion(name: string): string {
+export function packageVersion(name: string): string {
   try {
     const req = createRequire(path.join(packageRoot(), 'package.json'));
     const dir = path.dirname(req.resolve(`${name}/package.json`));

@@ -25,11 +25,13 @@ import { canonicalJson } from '../canonical.js';
 import type { Dataset, Qrels, Query, Run } from '../data/types.js';
 import { UsageError } from '../errors.js';
 import { parseMetrics } from '../metrics/index.js';
+import type { ModelIdentity } from '../models/types.js';
 import { cacheDir, ensureWritableDir, modelsDir } from '../paths.js';
 import { sha256Hex, Store } from '../store/store.js';
 import { Components } from './components.js';
 import { modelSpecsOf, type DatasetPlan, type ExpandedConfig } from './config.js';
 import { captureEnvironment, type Environment } from './environment.js';
+import { buildManifest, modelKey } from './manifest.js';
 import { Progress } from './progress.js';
 import { conventions, resultsCsv, writeAtomic, writeResultsJson, type DatasetSummary, type ResultRow, type ResultsFile } from './results.js';
 import { decide } from './stages/decide.js';
@@ -82,6 +84,8 @@ export interface RunContext {
   resume: boolean;
   noRefresh: boolean;
   work: Work;
+  /** Identity of every model that produced a number (embedders and rerankers), for the manifest. */
+  models: Map<string, ModelIdentity>;
 }
 
 /** One dataset, loaded, with the queries and judgments the run evaluates. */
@@ -115,7 +119,7 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
         const derived = await deriveRows(data, firstStage, scores, ctx);
         rows.push(...derived.rows);
         if (!x.config.latency.skip) await timingPass(data, derived.targets, components, ctx);
-        await recordModels(derived.targets, components, ctx.work);
+        await recordModels(derived.targets, components, ctx.work, ctx.models);
       } finally {
         await components.dispose();
       }
@@ -138,6 +142,7 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
     work: { ...ctx.work },
     results: rows,
     ...decide(rows, x.datasets, x.config, x.retrievers[0].name),
+    manifest: buildManifest(x, datasets, ctx.models.values(), ctx.environment),
   };
   return writeOutputs(results, ctx);
 }
@@ -179,6 +184,7 @@ async function setUp(x: ExpandedConfig, opts: RunOptions): Promise<RunContext> {
       resume: opts.resume ?? false,
       noRefresh: opts.noRefresh ?? false,
       work: emptyWork(),
+      models: new Map(),
     };
   } catch (e) {
     store.close();
@@ -253,13 +259,14 @@ function restrictQrels(qrels: Qrels, queries: readonly Query[]): Qrels {
 }
 
 /** Model identities (and what remote models reported) for every reranked row; embedding counters. */
-async function recordModels(targets: readonly TimingTarget[], components: Components, work: Work): Promise<void> {
+async function recordModels(targets: readonly TimingTarget[], components: Components, work: Work, models: Map<string, ModelIdentity>): Promise<void> {
   const emb = await components.embeddingCounts();
   work.embeddingsComputed += emb.computed;
   work.embeddingsFromCache += emb.fromCache;
   for (const t of targets) {
     if (!t.rv.spec) continue;
     const identity = await components.identity(t.rv);
+    models.set(modelKey(identity), identity);
     const stats = components.stats(t.rv);
     for (const row of t.rows) {
       row.reranker = { ...identity, label: t.rv.name, interpolate: t.rv.interpolateWeight };

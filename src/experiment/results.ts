@@ -7,6 +7,7 @@ import path from 'node:path';
 import Papa from 'papaparse';
 import type { ModelIdentity } from '../models/types.js';
 import type { Environment } from './environment.js';
+import type { Manifest } from './manifest.js';
 import type { LatencyStats } from './timing.js';
 
 export const SCHEMA_VERSION = 1;
@@ -20,6 +21,11 @@ export interface StageLatency {
    * server's queue, not the model). `note` says when every sample waited and none could be left out.
    */
   excluded?: { retryAfterSamples: number; retryAfterWaitMs: number; note?: string };
+  /**
+   * The raw timed samples, in the order they were taken (repetitions of the sampled queries): what latency
+   * comparisons between results files resample (`rbench gate`). `retryAfter` marks samples left out above.
+   */
+  samples?: { queries: string[]; retrieve: number[]; rerank: number[] | null; total: number[]; retryAfter?: boolean[] };
 }
 
 export interface ResultRow {
@@ -177,6 +183,8 @@ export interface ResultsFile {
   statistics?: StatisticsSettings;
   selection?: Selection[];
   decisions?: Decision[];
+  /** What is needed to re-run exactly this experiment (manifest.ts). */
+  manifest?: Manifest;
 }
 
 /** The conventions every results file states (CONVENTIONS.md: say how the numbers were computed). */

@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import type { Dataset, Query } from '../../data/types.js';
 import type { CachedEmbedder } from '../../models/embedding-cache.js';
-import type { Embedder } from '../../models/types.js';
+import type { Embedder, ModelIdentity } from '../../models/types.js';
 import type { Retriever } from '../../retrieval/types.js';
 import type { Store } from '../../store/store.js';
 import type { Progress } from '../progress.js';
@@ -50,8 +50,8 @@ export interface BuildContext {
 /** A built retriever and what the experiment records about it besides its parameters. */
 export interface Built {
   retriever: Retriever;
-  /** Identity of the model behind it (embedder), part of the cache key of its retrieval runs. */
-  model?: unknown;
+  /** Identity of the model behind it (embedder): part of the cache key of its retrieval runs, and of the manifest. */
+  model?: ModelIdentity;
   /** Recall@k of approximate search against exact search on the same vectors (approximate indexes only). */
   annRecall?: (queries: Query[], k: number) => Promise<number>;
 }

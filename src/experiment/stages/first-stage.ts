@@ -10,6 +10,7 @@ import { searchAll } from '../../retrieval/types.js';
 import { sha256Hex } from '../../store/store.js';
 import type { Components } from '../components.js';
 import type { PreparedDataset, RunContext } from '../execute.js';
+import { modelKey } from '../manifest.js';
 import { retrieverRecord } from '../retrievers/index.js';
 
 export interface FirstStage {
@@ -38,9 +39,11 @@ export async function runFirstStage(data: PreparedDataset, components: Component
       work.retrievalPassesComputed++;
       progress.log(`${data.label}: retrieved ${deepest} candidates for ${data.queries.length} queries with ${v.name} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     }
+    if (built.model) ctx.models.set(modelKey(built.model), built.model);
     out.runs.set(v.name, run);
     work.retrievalPasses++;
     if (built.annRecall) out.annRecall.set(v.name, await built.annRecall(data.queries, deepest));
   }
   return out;
 }
+

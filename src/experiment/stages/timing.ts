@@ -106,7 +106,7 @@ async function timeBlock(
       rerank = elapsedMs(t1);
       waitedMs = retryAfterWaited(reranker) - waitedBefore;
     }
-    return { retrieve, rerank, total: elapsedMs(t0), waitedMs };
+    return { query: q.id, retrieve, rerank, total: elapsedMs(t0), waitedMs };
   };
   for (const q of s.warm) await once(q);
   const samples: Awaited<ReturnType<typeof once>>[] = [];
@@ -116,7 +116,18 @@ async function timeBlock(
   const waited = samples.length - clean.length;
   const total = latencyStats(kept.map((x) => x.total));
   const rerank = reranker ? latencyStats(kept.map((x) => x.rerank ?? Number.NaN)) : null;
-  const latency: StageLatency = { retrieve: latencyStats(kept.map((x) => x.retrieve)), rerank, total };
+  const latency: StageLatency = {
+    retrieve: latencyStats(kept.map((x) => x.retrieve)),
+    rerank,
+    total,
+    samples: {
+      queries: samples.map((x) => x.query),
+      retrieve: samples.map((x) => x.retrieve),
+      rerank: reranker ? samples.map((x) => x.rerank ?? Number.NaN) : null,
+      total: samples.map((x) => x.total),
+      ...(waited > 0 ? { retryAfter: samples.map((x) => x.waitedMs > 0) } : {}),
+    },
+  };
   if (waited > 0) {
     latency.excluded = {
       retryAfterSamples: clean.length > 0 ? waited : 0,
