@@ -1,11 +1,13 @@
 /** `rbench run`: loads the config, runs it, prints where the results are and what the planner saved. */
 import path from 'node:path';
 import { assertOffline, loadConfig } from './config.js';
-import { runExperiment } from './execute.js';
+import { UsageError } from '../errors.js';
+import { runExperiment, type RunOutcome } from './execute.js';
+import { parseShard } from './shard.js';
 import type { ResultsFile } from './results.js';
 
 export interface RunArgs {
-  config: string;
+  config?: string;
   out?: string;
   cache?: string;
   resume: boolean;
@@ -13,12 +15,44 @@ export interface RunArgs {
   noRefresh: boolean;
   quiet: boolean;
   offline: boolean;
+  shard?: string;
+  reproduce?: string;
 }
 
 export async function runCommandImpl(args: RunArgs): Promise<number> {
+  if (args.reproduce !== undefined) {
+    if (args.config !== undefined || args.shard !== undefined) throw new UsageError('--reproduce runs the config recorded in the results file: give no config and no --shard with it.');
+    const { reproduce } = await import('./reproduce.js');
+    const r = await reproduce(args.reproduce, { out: args.out, cache: args.cache, quiet: args.quiet });
+    process.stderr.write(`${[...summaryLines(r.outcome), ...r.lines].join('\n')}\n`);
+    return r.code;
+  }
+  if (args.config === undefined) throw new UsageError('name the experiment config to run (e.g. `rbench run configs/quickstart.yaml`), or --reproduce a results.json.');
   const x = loadConfig(args.config);
   if (args.offline) assertOffline(x);
-  const outcome = await runExperiment(x, { outDir: args.out, cache: args.cache, resume: args.resume, noCache: args.noCache, noRefresh: args.noRefresh, quiet: args.quiet });
+  const shard = args.shard !== undefined ? parseShard(args.shard) : undefined;
+  const outcome = await runExperiment(x, { outDir: args.out, cache: args.cache, resume: args.resume, noCache: args.noCache, noRefresh: args.noRefresh, quiet: args.quiet, shard });
+  process.stderr.write(`${[...summaryLines(outcome, args.resume), ...decisionLines(outcome.results)].join('\n')}\n`);
+  return 0;
+}
+
+/** `rbench merge`: the shards' folders into one sweep. */
+export async function mergeCommandImpl(dirs: readonly string[], out: string): Promise<number> {
+  const { mergeShards } = await import('./merge.js');
+  const merged = await mergeShards(dirs, out);
+  const rel = (p: string) => path.relative(process.cwd(), p) || '.';
+  const lines = [
+    `rbench: merged ${merged.results.shards?.length} shards of ${merged.results.experiment}: ${merged.results.results.length} configurations`,
+    `  results: ${rel(merged.resultsFile)}${merged.reportFile ? `; report: ${rel(merged.reportFile)}` : ''}`,
+    ...(merged.results.latencyNote ? [`  note: ${merged.results.latencyNote}`] : []),
+    ...decisionLines(merged.results),
+  ];
+  process.stderr.write(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+/** What a run did and where its outputs are. */
+function summaryLines(outcome: RunOutcome, resume = false): string[] {
   const { results } = outcome;
   const w = results.work;
   const rel = (p: string) => path.relative(process.cwd(), p) || '.';
@@ -26,13 +60,11 @@ export async function runCommandImpl(args: RunArgs): Promise<number> {
     `rbench: ${results.experiment}: ${w.configurations} configurations over ${results.datasets.length} dataset(s) in ${results.durationSec.toFixed(1)} s`,
     `  planner: ${w.retrievalPasses} retrieval passes instead of ${w.retrievalPassesNaive}; ${w.rerankPairsNeeded} (query, document) pairs reranked instead of ${w.rerankPairsNaive}` +
       (w.rerankPairsNeeded > 0 ? ` (${(w.rerankPairsNaive / w.rerankPairsNeeded).toFixed(1)}x less work)` : '') +
-      `; from cache: ${w.rerankPairsFromCache} pairs${args.resume ? `, ${w.timingBlocksResumed} timing blocks` : ''}`,
+      `; from cache: ${w.rerankPairsFromCache} pairs${resume ? `, ${w.timingBlocksResumed} timing blocks` : ''}`,
     `  results: ${rel(outcome.resultsFile)}, ${rel(path.join(outcome.outDir, 'results.csv'))}, runs in ${rel(path.join(outcome.outDir, 'runs'))}/`,
   ];
   if (outcome.reportFile) lines.push(`  report:  ${rel(outcome.reportFile)}`);
-  lines.push(...decisionLines(results));
-  process.stderr.write(`${lines.join('\n')}\n`);
-  return 0;
+  return lines;
 }
 
 const f3 = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '—');

@@ -211,6 +211,23 @@ export function loadConfig(file: string): ExpandedConfig {
 
 const README_HINT = 'See README "Experiment config" for every key and its allowed values.';
 
+/**
+ * Expands a config that was validated before: the `config` recorded in a results file (defaults filled in),
+ * for `rbench merge` and `rbench run --reproduce`. `file` stands for where the config was (relative dataset
+ * paths resolve against its folder).
+ */
+export function expandConfigObject(config: unknown, file: string): ExpandedConfig {
+  const parsed = configSchema.safeParse(config);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`the config recorded in the results file is not valid for this rbench (${formatPath(issue.path)}: ${issue.message}).`, { hint: 'Use the rbench version that wrote it.' });
+  }
+  const problems = new Problems(file, () => undefined);
+  const x = expand(parsed.data, file, problems);
+  problems.throwIfAny();
+  return x;
+}
+
 /** At most this many problems are listed; the rest are counted. */
 export const MAX_PROBLEMS = 20;
 

@@ -29,11 +29,12 @@ import type { ModelIdentity } from '../models/types.js';
 import { cacheDir, ensureWritableDir, modelsDir } from '../paths.js';
 import { sha256Hex, Store } from '../store/store.js';
 import { Components } from './components.js';
-import { modelSpecsOf, type DatasetPlan, type ExpandedConfig } from './config.js';
+import { modelSpecsOf, type DatasetPlan, type ExpandedConfig, type RerankerVariant } from './config.js';
 import { captureEnvironment, type Environment } from './environment.js';
 import { buildManifest, modelKey } from './manifest.js';
 import { Progress } from './progress.js';
-import { conventions, resultsCsv, writeAtomic, writeResultsJson, type DatasetSummary, type ResultRow, type ResultsFile } from './results.js';
+import { planShard, type ShardPlan, type ShardSpec } from './shard.js';
+import { conventions, replaceDir, resultsCsv, writeAtomic, writeResultsJson, type DatasetSummary, type ResultRow, type ResultsFile } from './results.js';
 import { decide } from './stages/decide.js';
 import { deriveRows, type TimingTarget } from './stages/derive.js';
 import { runFirstStage } from './stages/first-stage.js';
@@ -56,6 +57,8 @@ export interface RunOptions {
    */
   noRefresh?: boolean;
   quiet?: boolean;
+  /** Run only this part of the sweep (`--shard i/n`); `rbench merge` puts the parts together. */
+  shard?: ShardSpec;
 }
 
 export interface RunOutcome {
@@ -86,6 +89,10 @@ export interface RunContext {
   work: Work;
   /** Identity of every model that produced a number (embedders and rerankers), for the manifest. */
   models: Map<string, ModelIdentity>;
+  /** Set when this run is one shard of the sweep. */
+  shard: ShardPlan | undefined;
+  /** Whether this run computes (dataset, retriever, reranker): always, unless a shard leaves it to another. */
+  computes(dataset: string, retriever: string, rv: RerankerVariant): boolean;
 }
 
 /** One dataset, loaded, with the queries and judgments the run evaluates. */
@@ -110,6 +117,7 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
   let finished = false;
   try {
     for (const plan of x.datasets) {
+      if (!x.retrievers.some((v) => x.rerankers.some((rv) => ctx.computes(plan.label, v.name, rv)))) continue;
       const data = await prepareDataset(plan, ctx);
       datasets.push(data.summary);
       const components = new Components({ store: ctx.store, progress: ctx.progress, modelsDir: ctx.modelsDir, threads: ctx.threads }, data.ds, x.retrievers, ctx.deepest);
@@ -141,8 +149,10 @@ export async function runExperiment(x: ExpandedConfig, opts: RunOptions = {}): P
     datasets,
     work: { ...ctx.work },
     results: rows,
-    ...decide(rows, x.datasets, x.config, x.retrievers[0].name),
+    // A shard has part of the rows: decisions need them all and are made by `rbench merge`.
+    ...(ctx.shard ? {} : decide(rows, x.datasets, x.config, x.retrievers[0].name)),
     manifest: buildManifest(x, datasets, ctx.models.values(), ctx.environment),
+    ...(ctx.shard ? { shard: { index: ctx.shard.index, count: ctx.shard.count, units: ctx.shard.units, allUnits: ctx.shard.allUnits } } : {}),
   };
   return writeOutputs(results, ctx);
 }
@@ -163,6 +173,7 @@ async function setUp(x: ExpandedConfig, opts: RunOptions): Promise<RunContext> {
   if (opts.resume && opts.noCache) throw new UsageError('--resume needs the cache; it cannot be combined with --no-cache.');
   const mdir = modelsDir(opts.cache);
   await preflightModels(x, mdir);
+  const shard = opts.shard ? await planShard(x, opts.shard) : undefined;
   const outDir = ensureWritableDir(opts.outDir ?? path.join('reports', config.name), '--out');
   const progress = new Progress(opts.quiet ?? false);
   const store = opts.noCache ? Store.temporary() : Store.open(ensureWritableDir(cacheDir(opts.cache), '--cache'), (m) => progress.notice(m));
@@ -185,6 +196,8 @@ async function setUp(x: ExpandedConfig, opts: RunOptions): Promise<RunContext> {
       noRefresh: opts.noRefresh ?? false,
       work: emptyWork(),
       models: new Map(),
+      shard,
+      computes: (dataset, retriever, rv) => (!rv.retrievers || rv.retrievers.includes(retriever)) && (!shard || shard.has(dataset, retriever, rv)),
     };
   } catch (e) {
     store.close();
@@ -285,18 +298,12 @@ async function writeOutputs(results: ResultsFile, ctx: RunContext): Promise<RunO
   writeResultsJson(resultsFile, results);
   writeAtomic(path.join(outDir, 'results.csv'), resultsCsv(results));
   replaceDir(ctx.stagingRuns, path.join(outDir, 'runs'));
+  if (ctx.shard) {
+    ctx.progress.notice(`rbench: shard ${ctx.shard.index}/${ctx.shard.count} done (${ctx.shard.units.length} of ${ctx.shard.allUnits} work units); \`rbench merge\` the ${ctx.shard.count} output folders for the whole sweep, its decisions and its report.`);
+    return { results, outDir, resultsFile };
+  }
   // The HTML report last (results are on disk already); vega is loaded only here.
   const report = await (await import('../report/render.js')).writeRunReport(results, outDir);
   if ('error' in report) ctx.progress.notice(`rbench: the HTML report could not be written (${report.error}); results are safe in ${resultsFile}: render them with \`rbench report ${resultsFile}\`.`);
   return { results, outDir, resultsFile, reportFile: 'file' in report ? report.file : undefined };
-}
-
-/** Puts folder `from` in the place of `to` (two renames; the old one is removed only once the new one is in place). */
-function replaceDir(from: string, to: string): void {
-  if (!fs.existsSync(from)) fs.mkdirSync(from, { recursive: true });
-  const old = `${to}.old-${process.pid}`;
-  const hadOld = fs.existsSync(to);
-  if (hadOld) fs.renameSync(to, old);
-  fs.renameSync(from, to);
-  if (hadOld) fs.rmSync(old, { recursive: true, force: true });
 }

@@ -59,6 +59,8 @@ export interface ResultRow {
    * so quality, intervals and tests are computed once per quality configuration and shared by its rows.
    */
   qualityId: string;
+  /** In a merged sweep, the shard that computed and timed this row. */
+  shard?: number;
   /** 95 % percentile bootstrap interval of each metric's mean over queries (absent without quality). */
   ci95?: Record<string, [number, number]>;
   /**
@@ -185,6 +187,12 @@ export interface ResultsFile {
   decisions?: Decision[];
   /** What is needed to re-run exactly this experiment (manifest.ts). */
   manifest?: Manifest;
+  /** A shard's part of a sweep (`--shard i/n`): which work units it ran (shard.ts). */
+  shard?: { index: number; count: number; units: string[]; allUnits: number };
+  /** A merged sweep: each shard's environment, units and duration (its rows say which shard timed them). */
+  shards?: { index: number; environment: Environment; units: string[]; durationSec: number }[];
+  /** Set when the shards ran on different hardware: latency comparisons across them are not like for like. */
+  latencyNote?: string;
 }
 
 /** The conventions every results file states (CONVENTIONS.md: say how the numbers were computed). */
@@ -207,6 +215,20 @@ export function writeAtomic(file: string, data: string): void {
   const tmp = `${file}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, data);
   fs.renameSync(tmp, file);
+}
+
+/**
+ * Puts folder `from` in the place of `to` as a whole (two renames; the old folder is removed only once the new
+ * one is in place), so `to` never mixes files of two runs. A missing `from` gives an empty `to`.
+ */
+export function replaceDir(from: string, to: string): void {
+  if (!fs.existsSync(from)) fs.mkdirSync(from, { recursive: true });
+  const old = `${to}.old-${process.pid}`;
+  fs.rmSync(old, { recursive: true, force: true });
+  const hadOld = fs.existsSync(to);
+  if (hadOld) fs.renameSync(to, old);
+  fs.renameSync(from, to);
+  if (hadOld) fs.rmSync(old, { recursive: true, force: true });
 }
 
 export function writeResultsJson(file: string, results: ResultsFile): void {

@@ -52,7 +52,7 @@ export async function deriveRows(data: PreparedDataset, first: FirstStage, score
   const targets: TimingTarget[] = [];
   for (const v of ctx.x.retrievers) {
     for (const rv of ctx.x.rerankers) {
-      if (rv.retrievers && !rv.retrievers.includes(v.name)) continue;
+      if (!ctx.computes(data.label, v.name, rv)) continue;
       const standIn = rv.modelKey !== null && scores.standIns.has(rv.modelKey);
       for (const k of [...new Set(rv.candidates)].sort((a, b) => a - b)) {
         const fs1 = firstStageQuality(v, k);

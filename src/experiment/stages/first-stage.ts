@@ -25,7 +25,9 @@ type StoredRun = [string, [string, number][]][];
 export async function runFirstStage(data: PreparedDataset, components: Components, ctx: RunContext): Promise<FirstStage> {
   const { store, progress, deepest, work } = ctx;
   const out: FirstStage = { runs: new Map(), annRecall: new Map() };
-  for (const v of ctx.x.retrievers) {
+  // Every retriever, unless this run is a shard: then those its work units rerank or report.
+  const needed = ctx.x.retrievers.filter((v) => ctx.x.rerankers.some((rv) => ctx.computes(data.label, v.name, rv)));
+  for (const v of needed) {
     const built = await components.build(v);
     const desc = canonicalJson({ ...built.retriever.description, params: retrieverRecord(v), model: built.model ?? null });
     const unitKey = `retrieval:${data.key}:${sha256Hex(desc)}:${deepest}`;

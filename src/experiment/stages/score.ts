@@ -41,7 +41,9 @@ const CANARY_REL = 1e-3;
 
 export async function scoreAllModels(data: PreparedDataset, first: FirstStage, components: Components, ctx: RunContext): Promise<Scores> {
   const byModel = new Map<string, RerankerVariant[]>();
-  for (const rv of ctx.x.rerankers) if (rv.modelKey) byModel.set(rv.modelKey, [...(byModel.get(rv.modelKey) ?? []), rv]);
+  for (const rv of ctx.x.rerankers) {
+    if (rv.modelKey && ctx.x.retrievers.some((v) => ctx.computes(data.label, v.name, rv))) byModel.set(rv.modelKey, [...(byModel.get(rv.modelKey) ?? []), rv]);
+  }
   const out: Scores = { tables: new Map(), standIns: new Set() };
   for (const [modelKey, group] of byModel) {
     const rv0 = group[0];
