@@ -124,6 +124,12 @@ export interface Selection {
   gap: number;
   /** How often each quality configuration was chosen (per fold, or once for a split). */
   chosen: Record<string, number>;
+  /**
+   * Folds whose choice was an exact tie in training mean, decided by the lower measured p95 latency: there the
+   * estimate depends on a noisy measurement and can move between runs when the tied configurations differ on
+   * the held-out queries.
+   */
+  tiesByLatency?: number;
 }
 
 /** A configuration as a decision names it: quality, interval and what it costs at its fastest batch size. */

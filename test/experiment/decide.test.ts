@@ -57,6 +57,7 @@ describe('cross-validated selection', () => {
       queries: 10,
       naiveBest: { id: 'd/bm25/k10/none', mean: 0.5 },
       chosen: { 'd/bm25/k10/none': 4, 'd/bm25/k10/fast': 1 },
+      tiesByLatency: 1,
     });
     expect(sel.estimate).toBeCloseTo((4 * 1 + 0.6) / 10, 15);
     expect(sel.gap).toBeCloseTo(0.04, 15);

@@ -154,15 +154,17 @@ export function crossValidatedSelection(qcs: readonly QualityConfig[], dataset: 
   const naive = [...qcs].sort(better(metric, (q) => q.metrics[metric]))[0];
   const chosen: Record<string, number> = {};
   let sum = 0;
+  let byLatency = 0;
   for (const fold of folds) {
     const held = new Set(fold);
     const train = queries.filter((q) => !held.has(q));
-    const pick = [...qcs].sort(better(metric, (q) => meanOver(q, metric, train)))[0];
+    const [pick, next] = [...qcs].sort(better(metric, (q) => meanOver(q, metric, train)));
+    if (next && meanOver(next, metric, train) === meanOver(pick, metric, train) && next.cost.p95.ms !== pick.cost.p95.ms) byLatency++;
     chosen[pick.id] = (chosen[pick.id] ?? 0) + 1;
     for (const id of fold) sum += pick.perQuery[id][metric];
   }
   const estimate = sum / queries.length;
-  return { dataset, metric, method: 'cross-validation', folds: folds.length, queries: queries.length, naiveBest: { id: naive.id, mean: naive.metrics[metric] }, estimate, gap: naive.metrics[metric] - estimate, chosen };
+  return { dataset, metric, method: 'cross-validation', folds: folds.length, queries: queries.length, naiveBest: { id: naive.id, mean: naive.metrics[metric] }, estimate, gap: naive.metrics[metric] - estimate, chosen, tiesByLatency: byLatency };
 }
 
 /** The pipeline of a quality configuration: its id without the dataset label. */
