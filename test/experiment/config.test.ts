@@ -82,6 +82,12 @@ describe('experiment config', () => {
     expect(e.message).toBe('exp.yaml:9, config key `rerankers[0].batchsize`: `batchsize` is not a reranker option; did you mean `batchSizes`?');
   });
 
+  it('knows the allowed keys of nested objects from the schemas (datasets[i].corpus, retrievers[i].hnsw)', () => {
+    const e = errorOf(MINIMAL.replace('  - name: tech-qa', '  - path: data\n    format: csv\n    corpus: { fil: docs.csv }').replace('  - type: bm25', '  - type: vector\n    embedder: glove-sif\n    index: hnsw\n    hnsw: { efsearch: 50 }'));
+    expect(e.message).toContain('exp.yaml:5, config key `datasets[0].corpus.fil`: `fil` is not a key of `datasets[0].corpus`; did you mean `file`?');
+    expect(e.message).toContain('exp.yaml:10, config key `retrievers[0].hnsw.efsearch`: `efsearch` is not a key of `retrievers[0].hnsw`; did you mean `efSearch`?');
+  });
+
   it('lists at most 20 problems and counts the rest', () => {
     const keys = Array.from({ length: 25 }, (_, i) => `unknownkey${i}: 1`).join('\n');
     const e = errorOf(`${MINIMAL}${keys}\n`);
