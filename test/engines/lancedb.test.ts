@@ -327,6 +327,41 @@ describe('config checks', () => {
   });
 });
 
+describe('benchmark helper', () => {
+  it('benchLanceDb: build time, latency and recall at three settings, and the overhead against a bare client call', async () => {
+    const { benchLanceDb } = await import('../../src/retrieval/engines/lancedb-bench.js');
+    const { docText } = await import('../../src/data/types.js');
+    const { comps, store } = components(config('  - { name: bm25, type: bm25 }'), 10);
+    try {
+      const { cached } = await comps.embedder('glove-sif', 64);
+      const vectors = await cached.embedDocuments(ds.corpus.map(docText));
+      const qv = await cached.embedQueries(ds.queries.map((q) => q.text));
+      const r = await benchLanceDb({ ids: ds.corpus.map((d) => d.id), vectors, queries: ds.queries.map((q, i) => ({ id: q.id, vector: qv[i] })), repetitions: 1 });
+      expect(r).toMatchObject({ engine: 'lancedb', rows: 343, dimension: 100, index: 'ivf_hnsw_sq', distance: 'cosine', k: 10 });
+      expect(r.engineVersion).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(r.buildMs.index).toBeGreaterThan(0);
+      expect(r.buildMs.total).toBeGreaterThanOrEqual(r.buildMs.table + r.buildMs.index - 1e-9);
+      expect(r.settings.map((x) => x.search)).toEqual([{ ef: 10 }, { ef: 40 }, { ef: 100 }]);
+      for (const x of r.settings) {
+        expect(x.latencyMs.n).toBe(84);
+        expect(x.recall).toBeGreaterThan(0.5);
+        expect(x.recall).toBeLessThanOrEqual(1);
+        // rbench's exact search and LanceDB's flat search are the same ground truth on normalised vectors,
+        // up to queries whose cosine is undefined (all-zero vectors: LanceDB returns nothing for them).
+        expect(Math.abs(x.recall - x.recallVsLanceFlat)).toBeLessThan(0.05);
+      }
+      expect(r.settings[2].recall).toBeGreaterThanOrEqual(r.settings[0].recall);
+      expect(r.overhead.search).toEqual({ ef: 40 });
+      expect(r.overhead.bareMs.n).toBe(84);
+      expect(r.overhead.rbenchMs.n).toBe(84);
+      expect(Number.isFinite(r.overhead.ratio)).toBe(true);
+    } finally {
+      await comps.dispose();
+      store.close();
+    }
+  });
+});
+
 describe('helpers', () => {
   it('topK asks again while the last row ties with the k-th, then orders ties by id', async () => {
     const all: ScoredDoc[] = [{ id: 'a', score: 3 }, ...['d1', 'd2', 'd3', 'd4', 'd5'].map((id) => ({ id, score: 2 })), { id: 'z', score: 1 }];

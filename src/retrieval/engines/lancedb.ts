@@ -451,8 +451,7 @@ export class LanceDbTable {
 
   private async openOrCreate(input: LoadInput): Promise<void> {
     const conn = this.conn!;
-    const names = await this.call('listing tables', () => conn.tableNames());
-    if (names.includes(this.name)) {
+    if (await this.exists(conn)) {
       this.tbl = await this.call('opening the table', () => conn.openTable(this.name));
       await this.check(input);
     } else {
@@ -461,6 +460,17 @@ export class LanceDbTable {
     }
     await this.ensureIndexes(input.corpus.length);
     this.tableVersion = await this.call('reading the table version', () => this.table.version());
+  }
+
+  /** Whether the table exists: table names are listed in pages (LanceDB Cloud pages them), in lexicographic order. */
+  private async exists(conn: Connection): Promise<boolean> {
+    const page = 1000;
+    for (let after: string | undefined; ; ) {
+      const names = await this.call('listing tables', () => conn.tableNames({ ...(after === undefined ? {} : { startAfter: after }), limit: page }));
+      if (names.includes(this.name)) return true;
+      if (names.length < page || names[names.length - 1] > this.name) return false;
+      after = names[names.length - 1];
+    }
   }
 
   private async create(input: LoadInput): Promise<void> {
