@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { bm25Type } from './bm25.js';
 import { hybridType } from './hybrid.js';
+import { lancedbType } from './lancedb.js';
 import type { RetrieverType, Variant } from './types.js';
 import { vectorType } from './vector.js';
 
@@ -13,6 +14,7 @@ export const RETRIEVER_TYPES = {
   bm25: bm25Type,
   vector: vectorType,
   hybrid: hybridType,
+  lancedb: lancedbType,
 } as const;
 
 type Table = typeof RETRIEVER_TYPES;
