@@ -13,11 +13,18 @@ export interface RunArgs {
   noRefresh: boolean;
   quiet: boolean;
   offline: boolean;
+  /** `--baseline`: gate the new results against this results file (exit code: the gate's). */
+  baseline?: string;
+  /** `--rules`: the gate's rules file. */
+  rules?: string;
+  forceLatency?: boolean;
 }
 
 export async function runCommandImpl(args: RunArgs): Promise<number> {
   const x = loadConfig(args.config);
   if (args.offline) assertOffline(x);
+  // --baseline: a bad baseline or rules file fails now, before the sweep (exit 2); the gate runs at the end.
+  const gate = args.baseline !== undefined || args.rules !== undefined ? (await import('../gate/cli.js')).prepareGate(args) : undefined;
   const outcome = await runExperiment(x, { outDir: args.out, cache: args.cache, resume: args.resume, noCache: args.noCache, noRefresh: args.noRefresh, quiet: args.quiet });
   const { results } = outcome;
   const w = results.work;
@@ -32,7 +39,7 @@ export async function runCommandImpl(args: RunArgs): Promise<number> {
   if (outcome.reportFile) lines.push(`  report:  ${rel(outcome.reportFile)}`);
   lines.push(...decisionLines(results));
   process.stderr.write(`${lines.join('\n')}\n`);
-  return 0;
+  return gate ? gate.after(outcome.resultsFile) : 0;
 }
 
 const f3 = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '—');

@@ -12,7 +12,10 @@ export const runCommand = defineCommand({
       .option('no-cache', { type: 'boolean', default: false, describe: 'neither read nor write the cache (everything is recomputed)' })
       .option('no-refresh', { type: 'boolean', default: false, describe: 'stop (exit 2) instead of recomputing when a remote model no longer gives the scores cached for it' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress output, only the summary' })
-      .option('offline', { type: 'boolean', default: false, describe: 'refuse anything that would use the network (remote rerank/embedding/LLM endpoints)' }),
+      .option('offline', { type: 'boolean', default: false, describe: 'refuse anything that would use the network (remote rerank/embedding/LLM endpoints)' })
+      .option('baseline', { type: 'string', describe: 'after the run, gate the results against this results.json (as `rbench gate`; gate.md and gate.junit.xml in the output folder; exit 1 on a FAIL)' })
+      .option('rules', { type: 'string', describe: 'gate rules for --baseline (YAML or JSON; default rules without it)' })
+      .option('force-latency', { type: 'boolean', default: false, describe: 'with --baseline: compare latency even when the baseline was timed on other hardware' }),
   handler: async (argv) => {
     const { runCommandImpl } = await import('../../experiment/cli.js');
     return runCommandImpl({
@@ -24,6 +27,9 @@ export const runCommand = defineCommand({
       noRefresh: argv.noRefresh,
       quiet: argv.quiet,
       offline: argv.offline,
+      baseline: argv.baseline,
+      rules: argv.rules,
+      forceLatency: argv.forceLatency,
     });
   },
 });
