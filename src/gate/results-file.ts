@@ -109,10 +109,12 @@ export function parseResults(text: string, file: string): ResultsData {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    const at = /position (\d+)/.exec((e as Error).message);
-    throw new UsageError(`not valid JSON: ${(e as Error).message}.`, {
+    const message = (e as Error).message.replace(/\s+/g, ' ');
+    const at = /position (\d+)/.exec(message);
+    const cut = /end of JSON input/.test(message);
+    throw new UsageError(cut ? 'not valid JSON: the file ends before the JSON does (cut short?).' : `not valid JSON: ${message}.`, {
       file,
-      line: at ? lineAt(text, Number(at[1])) : undefined,
+      line: at ? lineAt(text, Number(at[1])) : cut ? lineAt(text, text.length) : undefined,
       hint: 'Give the results.json that `rbench run` wrote (or the folder holding it).',
     });
   }
