@@ -58,7 +58,7 @@ function align(rows: string[][]): string[] {
 
 /** Plain text: the preamble, then per dataset and metric one row per configuration. */
 export function formatResultsCompareTable(report: ResultsCompareReport): string {
-  const out = [...preamble(report), '* significant: adjusted p <= alpha.', ''];
+  const out = [...preamble(report), '* significant: adjusted p <= alpha. W/L/T: queries where the current scores above / below / the same as the baseline.', ''];
   for (const d of report.datasets) {
     for (const metric of report.metrics) {
       const cs = report.comparisons.filter((c) => c.dataset === d.name && c.metric === metric);
