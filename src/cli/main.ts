@@ -14,8 +14,9 @@ import { runCommand } from './commands/run.js';
 import { benchCommand } from './commands/bench.js';
 import { reportCommand } from './commands/report.js';
 import { compareCommand } from './commands/compare.js';
+import { gateCommand } from './commands/gate.js';
 
-const COMMANDS: RbenchCommand[] = [runCommand, mergeCommand, evalCommand, compareCommand, reportCommand, datasetsCommand, modelsCommand, benchCommand];
+const COMMANDS: RbenchCommand[] = [runCommand, mergeCommand, evalCommand, compareCommand, gateCommand, reportCommand, datasetsCommand, modelsCommand, benchCommand];
 
 export async function main(args: string[]): Promise<number> {
   const verbose = args.includes('--verbose');
@@ -28,7 +29,7 @@ export async function main(args: string[]): Promise<number> {
     .parserConfiguration({ 'boolean-negation': false })
     .strict()
     .recommendCommands()
-    .demandCommand(1, 'Name a command: run, merge, eval, compare, report, datasets, models or bench (see `rbench --help`).')
+    .demandCommand(1, 'Name a command: run, merge, eval, compare, gate, report, datasets, models or bench (see `rbench --help`).')
     .option('verbose', { type: 'boolean', describe: 'print stack traces and debug details on errors', global: true })
     .help()
     .version(false)

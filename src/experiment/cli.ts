@@ -17,6 +17,11 @@ export interface RunArgs {
   offline: boolean;
   shard?: string;
   reproduce?: string;
+  /** `--baseline`: gate the new results against this results file (exit code: the gate's). */
+  baseline?: string;
+  /** `--rules`: the gate's rules file. */
+  rules?: string;
+  forceLatency?: boolean;
 }
 
 export async function runCommandImpl(args: RunArgs): Promise<number> {
@@ -31,9 +36,11 @@ export async function runCommandImpl(args: RunArgs): Promise<number> {
   const x = loadConfig(args.config);
   if (args.offline) assertOffline(x);
   const shard = args.shard !== undefined ? parseShard(args.shard) : undefined;
+  // --baseline: a bad baseline or rules file fails now, before the sweep (exit 2); the gate runs at the end.
+  const gate = args.baseline !== undefined || args.rules !== undefined ? (await import('../gate/cli.js')).prepareGate(args) : undefined;
   const outcome = await runExperiment(x, { outDir: args.out, cache: args.cache, resume: args.resume, noCache: args.noCache, noRefresh: args.noRefresh, quiet: args.quiet, shard });
   process.stderr.write(`${[...summaryLines(outcome, args.resume), ...decisionLines(outcome.results)].join('\n')}\n`);
-  return 0;
+  return gate ? gate.after(outcome.resultsFile) : 0;
 }
 
 /** `rbench merge`: the shards' folders into one sweep. */

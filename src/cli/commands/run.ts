@@ -15,6 +15,9 @@ export const runCommand = defineCommand({
       .option('offline', { type: 'boolean', default: false, describe: 'refuse anything that would use the network (remote rerank/embedding/LLM endpoints)' })
       .option('shard', { type: 'string', describe: 'run part i of n of the sweep (i/n, e.g. 2/3); `rbench merge` puts the parts together' })
       .option('reproduce', { type: 'string', describe: 're-run exactly the experiment of a results.json (its manifest) and say whether the numbers are the same' })
+      .option('baseline', { type: 'string', describe: 'after the run, gate the results against this results.json (as `rbench gate`; gate.md and gate.junit.xml in the output folder; exit 1 on a FAIL)' })
+      .option('rules', { type: 'string', describe: 'gate rules for --baseline (YAML or JSON; default rules without it)' })
+      .option('force-latency', { type: 'boolean', default: false, describe: 'with --baseline: compare latency even when the baseline was timed on other hardware' })
       .example('$0 run configs/quickstart.yaml', '')
       .example('$0 run configs/quickstart.yaml --shard 2/3 --out shards/2', 'one third of the sweep; merge with `rbench merge shards/1 shards/2 shards/3 --out merged`')
       .example('$0 run --reproduce reports/quickstart/results.json', ''),
@@ -31,6 +34,9 @@ export const runCommand = defineCommand({
       offline: argv.offline,
       shard: argv.shard,
       reproduce: argv.reproduce,
+      baseline: argv.baseline,
+      rules: argv.rules,
+      forceLatency: argv.forceLatency,
     });
   },
 });
