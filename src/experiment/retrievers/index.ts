@@ -47,4 +47,4 @@ export function retrieverRecord(v: RetrieverVariant): Record<string, unknown> & 
 }
 
 export const RETRIEVER_TYPE_NAMES = Object.keys(RETRIEVER_TYPES) as RetrieverTypeName[];
-export type { Built, BuildContext, CheckContext, RetrieverType } from './types.js';
+export type { Built, BuildContext, CheckContext, EngineInfo, RetrieverType } from './types.js';

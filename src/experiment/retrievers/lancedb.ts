@@ -174,8 +174,10 @@ export const lancedbType = defineRetrieverType({
     } finally {
       task?.done();
     }
+    const d = retriever.description;
     return {
       retriever,
+      engine: { name: 'lancedb', version: String(d.engineVersion), where: String(d.where) },
       ...(embed ? { model: embed.raw.identity } : {}),
       ...(v.mode === 'vector' && (v.index ?? 'none') !== 'none' ? { annRecall: (queries, k) => retriever.annRecall(queries, k) } : {}),
     };

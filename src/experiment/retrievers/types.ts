@@ -54,6 +54,14 @@ export interface Built {
   model?: ModelIdentity;
   /** Recall@k of approximate search against exact search on the same vectors (approximate indexes only). */
   annRecall?: (queries: Query[], k: number) => Promise<number>;
+  /** A database engine: which, its version, and where it ran (host or folder, never credentials); results record it. */
+  engine?: EngineInfo;
+}
+
+export interface EngineInfo {
+  name: string;
+  version: string;
+  where: string;
 }
 
 export interface RetrieverType<S extends EntrySchema = EntrySchema> {

@@ -83,6 +83,7 @@ function configurationRows(
   const { work } = ctx;
   const context = contextOf(c.final, ctx.x.config.topN, data.docs, data.queries);
   const annRecall = first.annRecall.get(v.name);
+  const engine = first.engines.get(v.name);
   const batchSizes = rv.spec ? [...new Set(rv.batchSizes)] : [null];
   const qualityId = `${data.label}/${v.name}/k${k}/${rv.name}`;
   return batchSizes.map((b) => {
@@ -94,7 +95,7 @@ function configurationRows(
       id: b === null ? qualityId : `${qualityId}/b${b}`,
       qualityId,
       dataset: data.label,
-      retriever: retrieverRecord(v),
+      retriever: { ...retrieverRecord(v), ...(engine ? { engine } : {}) },
       candidates: k,
       reranker: null, // filled in once the model's identity is known (after the timing pass)
       batchSize: b,

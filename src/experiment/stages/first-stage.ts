@@ -11,20 +11,22 @@ import { sha256Hex } from '../../store/store.js';
 import type { Components } from '../components.js';
 import type { PreparedDataset, RunContext } from '../execute.js';
 import { modelKey } from '../manifest.js';
-import { retrieverRecord } from '../retrievers/index.js';
+import { retrieverRecord, type EngineInfo } from '../retrievers/index.js';
 
 export interface FirstStage {
   /** Each retriever variant's ranking of every evaluated query, `deepest` documents deep. */
   runs: Map<string, Run>;
   /** Recall@deepest of approximate retrievers (HNSW) against exact search over the same vectors. */
   annRecall: Map<string, number>;
+  /** Database engines: which, version and where they ran, per retriever variant. */
+  engines: Map<string, EngineInfo>;
 }
 
 type StoredRun = [string, [string, number][]][];
 
 export async function runFirstStage(data: PreparedDataset, components: Components, ctx: RunContext): Promise<FirstStage> {
   const { store, progress, deepest, work } = ctx;
-  const out: FirstStage = { runs: new Map(), annRecall: new Map() };
+  const out: FirstStage = { runs: new Map(), annRecall: new Map(), engines: new Map() };
   // Every retriever, unless this run is a shard: then those its work units rerank or report.
   const needed = ctx.x.retrievers.filter((v) => ctx.x.rerankers.some((rv) => ctx.computes(data.label, v.name, rv)));
   for (const v of needed) {
@@ -42,6 +44,7 @@ export async function runFirstStage(data: PreparedDataset, components: Component
       progress.log(`${data.label}: retrieved ${deepest} candidates for ${data.queries.length} queries with ${v.name} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     }
     if (built.model) ctx.models.set(modelKey(built.model), built.model);
+    if (built.engine) out.engines.set(v.name, built.engine);
     out.runs.set(v.name, run);
     work.retrievalPasses++;
     if (built.annRecall) out.annRecall.set(v.name, await built.annRecall(data.queries, deepest));
