@@ -234,7 +234,7 @@ async function fetchOne(ctx: Ctx, ref: string, f: TreeFile, staging: string, opt
     });
   } catch (e) {
     if (e instanceof ChecksumMismatchError) {
-      throw new UsageError(`${e.message} Nothing was installed.`, {
+      throw new UsageError(`checksum mismatch for ${e.subject}: it has ${e.algorithm} ${e.actual}, the file list says ${e.expected} (${e.bytes} bytes); the download was deleted and nothing was installed.`, {
         hint: `The server sent other bytes than its file list describes (a damaged mirror, another version). Try again; the files already verified are kept for the next run (--force discards them).`,
       });
     }
