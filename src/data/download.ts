@@ -20,12 +20,9 @@
  * calls (the Hub's file listing).
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import pRetry, { AbortError } from 'p-retry';
 import { UsageError } from '../errors.js';
 
@@ -531,20 +528,23 @@ async function attempt(opts: DownloadOptions, part: string, ctx: Ctx, mayResume:
     let bytes = have;
     const idleWhat = `${duration(idleTimeout)} (the transfer stalled)`;
     dog.arm(idleTimeout, idleWhat);
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, done) {
+    // Each chunk is on disk before the next is read, and the file is closed (not destroyed) when the
+    // transfer fails: every byte received is kept, so the next attempt resumes exactly where this one
+    // stopped (a stream pipeline would drop the chunks still queued for writing).
+    const out = await open(part, append ? 'a' : 'w');
+    try {
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
         dog.arm(idleTimeout, idleWhat);
+        await out.write(chunk);
         hashes.sha.update(chunk);
         hashes.md5?.update(chunk);
         bytes += chunk.length;
         opts.onProgress?.(bytes, total);
-        done(null, chunk);
-      },
-    });
-    try {
-      await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), tap, createWriteStream(part, { flags: append ? 'a' : 'w' }));
+      }
     } catch (e) {
       throw classify(url, e, dog.timedOut, ctx);
+    } finally {
+      await out.close();
     }
     if (total !== undefined && bytes !== total) {
       throw new TransientError(

@@ -169,6 +169,15 @@ async function plan(ctx: Ctx, asked: string | undefined): Promise<{ revision: st
     }
     const all = await listFiles(ctx, commit ?? revision, revision);
     const files = mtebFiles(all);
+    const partial = files.find((f) => {
+      const p = placeParquet(f.path)!;
+      return p.split.startsWith('partial-') && (p.config === 'corpus' || p.config.endsWith('-corpus') || (p.config === 'default' && p.split === 'partial-corpus'));
+    });
+    if (partial) {
+      throw new UsageError(`${ctx.id} at revision ${revision} holds only part of its corpus (${partial.path}): the Hub's parquet conversion stops after 5 GB of a dataset, and a partial corpus gives wrong numbers.`, {
+        hint: 'Name a revision with the complete parquet files (--revision), or download the dataset\'s own files and give their folder as `path:`.',
+      });
+    }
     if (files.length > 0) return { revision, ...(commit ? { commit } : {}), files };
     seen.push(`revision ${revision} holds ${summarize(all)}`);
     if (revision === 'main' && asked === undefined) ctx.log(`${ctx.id}: main holds no parquet files in the MTEB layout; trying the Hub's parquet conversion (revision ${PARQUET_CONVERSION})`);

@@ -14,7 +14,7 @@
  * (Anserini's published nDCG@10 0.6789 and Recall@100 0.9253).
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from 'vitest';
@@ -40,6 +40,7 @@ describeShared(shared, 'fetching an MTEB dataset from a Hub', () => {
     main: path.join(work, 'repo-main'),
     convert: path.join(work, 'repo-convert'),
     v2: path.join(work, 'repo-v2'),
+    partial: path.join(work, 'repo-partial'),
   };
   let beir: Dataset;
   let cache: string;
@@ -55,6 +56,9 @@ describeShared(shared, 'fetching an MTEB dataset from a Hub', () => {
     writeMteb(rows, repos.convert, { layout: 'convert', scoreType: 'DOUBLE' });
     writeMteb(rows, repos.v2, { layout: 'hub', idColumn: 'id', shards: 3 });
     writeFileSync(path.join(repos.v2, 'README.md'), '# v2\n');
+    // A conversion of a dataset over 5 GB: the Hub keeps only the first rows, in `partial-<split>` folders.
+    writeMteb({ corpus: rows.corpus.slice(0, 10), queries: rows.queries.slice(0, 10), qrels: { test: rows.qrels.test.slice(0, 5) } }, repos.partial, { layout: 'convert' });
+    renameSync(path.join(repos.partial, 'corpus', 'corpus'), path.join(repos.partial, 'corpus', 'partial-corpus'));
     beir = await loadDataset({ path: beirDir });
   }, 120_000);
 
@@ -64,6 +68,7 @@ describeShared(shared, 'fetching an MTEB dataset from a Hub', () => {
       datasets: {
         'mteb/scifact': { revisions: { main: { dir: repos.main, commit: COMMITS.main }, [PARQUET_CONVERSION]: { dir: repos.convert, commit: COMMITS.convert } } },
         'acme/scifact-v2': { revisions: { main: { dir: repos.v2, commit: COMMITS.v2 } } },
+        'acme/huge': { revisions: { main: { dir: repos.main, commit: COMMITS.main }, [PARQUET_CONVERSION]: { dir: repos.partial, commit: COMMITS.convert } } },
       },
       ranges: true,
       treePageSize: 3,
@@ -190,8 +195,12 @@ describeShared(shared, 'fetching an MTEB dataset from a Hub', () => {
     expect(listDatasets({ cacheDir: cache, sharedDir: path.join(work, 'no-shared'), bundledDir: path.join(work, 'no-bundled') })).toEqual([]);
   }, 120_000);
 
-  it('a repository without MTEB parquet files anywhere is refused, naming what it holds', async () => {
+  it('a repository without MTEB parquet files anywhere is refused, naming what it holds; so is a partial conversion, before any download', async () => {
     const s = await serve();
+    expect((await errorOf(fetchHubDataset('acme/huge', fetchOpts({ endpoint: s.url })))).message).toBe(
+      "acme/huge at revision refs/convert/parquet holds only part of its corpus (corpus/partial-corpus/0000.parquet): the Hub's parquet conversion stops after 5 GB of a dataset, and a partial corpus gives wrong numbers. Name a revision with the complete parquet files (--revision), or download the dataset's own files and give their folder as `path:`.",
+    );
+    expect(s.requests.filter((r) => r.path.includes('/resolve/'))).toEqual([]);
     const e = await errorOf(fetchHubDataset('mteb/scifact', fetchOpts({ endpoint: s.url, revision: 'main' })));
     expect(e.message).toBe(
       'mteb/scifact has no parquet files in the MTEB retrieval layout: revision main holds README.md, corpus.jsonl, qrels/, queries.jsonl. rbench reads configs `corpus`, `queries` and `default` (or `qrels`) stored as parquet (e.g. corpus/test-00000-of-00001.parquet). Try without --revision (main, then refs/convert/parquet).',

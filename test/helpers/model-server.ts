@@ -130,7 +130,9 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(body.length) });
     if (opts.cutOnce?.includes(file) && !cut.has(file)) {
       cut.add(file);
-      res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
+      // The pause lets the client take in the half before the connection drops (a connection that errors
+      // discards what the client has received but not yet read).
+      res.write(body.subarray(0, Math.floor(body.length / 2)), () => setTimeout(() => res.socket?.destroy(), 50));
       return;
     }
     if (opts.truncate?.includes(file)) {
