@@ -8,8 +8,15 @@
  * - `{ path: '../shared/datasets/scifact/beir', split: 'test' }`: any BEIR folder (relative paths are
  *   relative to `baseDir`, normally the config file's folder);
  * - `{ path: 'data/faq', format: 'csv', corpus: {file, idColumn, textColumn, titleColumn}, queries: {…},
- *   qrels: {file, queryIdColumn, docIdColumn, gradeColumn}, delimiter }`: CSV/TSV files (see csv.ts).
+ *   qrels: {file, queryIdColumn, docIdColumn, gradeColumn}, delimiter }`: CSV/TSV files (see csv.ts);
+ * - `{ path: 'hub/scifact', format: 'mteb', subset: 'fr' }`: a folder of parquet files in the MTEB layout
+ *   (see mteb.ts; detected without `format`), `subset` for a multilingual one's `{subset}-corpus` configs.
  * `split` defaults to `test`. A plain string is a name, or a path when it contains a slash or exists.
+ *
+ * Hub datasets: `rbench datasets fetch mteb/scifact --hub` installs `<cache>/datasets/mteb--scifact/`
+ * (owner and name joined by `--`, the Hub cache's own spelling, since a dataset's name must not hold a
+ * `/`: it names folders and configuration ids). Its name is `mteb--scifact`; `name: mteb/scifact` (and the
+ * plain string `mteb/scifact` where no such folder exists) means the same dataset.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -24,8 +31,9 @@ import { readLines } from './io.js';
 import type { Dataset, Doc } from './types.js';
 import { assembleDataset } from './validate.js';
 import { isKnownBeirName } from './beir-catalog.js';
+import { defaultMtebName, isMtebFolder, listMtebSplits, loadMteb, mtebCounts } from './mteb.js';
 
-export type DatasetFormat = 'beir' | 'csv';
+export type DatasetFormat = 'beir' | 'csv' | 'mteb';
 export type DatasetSource = 'bundled' | 'fetched' | 'shared' | 'path';
 
 export interface DatasetSpec {
@@ -35,8 +43,10 @@ export interface DatasetSpec {
   path?: string;
   /** Judgment split, default `test`. */
   split?: string;
-  /** Default: `beir`, or `csv` when the folder holds corpus.csv/.tsv. */
+  /** Default: `beir`, or `csv` when the folder holds corpus.csv/.tsv, or `mteb` when it holds MTEB parquet files. */
   format?: DatasetFormat;
+  /** MTEB only: the subset of a multilingual dataset (`fr` reads the `fr-corpus`, `fr-queries`, `fr-qrels` configs). */
+  subset?: string;
   /** CSV/TSV only: `auto` (default by file extension) or the delimiter character. */
   delimiter?: string;
   corpus?: { file?: string } & CsvCorpusColumns;
@@ -44,14 +54,27 @@ export interface DatasetSpec {
   qrels?: { file?: string } & CsvQrelsColumns;
 }
 
+/** A Hugging Face Hub repository id `owner/name` (the Hub forbids `--` and `..` in ids). */
+export const HUB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+export function isHubId(s: string): boolean {
+  return HUB_ID.test(s) && !s.includes('--') && !s.includes('..');
+}
+
+/** The registry name of a fetched Hub dataset: `mteb/scifact` -> `mteb--scifact`; other names unchanged. */
+export function localDatasetName(name: string): string {
+  return isHubId(name) ? name.replace('/', '--') : name;
+}
+
 const column = z.string().min(1);
-/** zod schema of a dataset spec, for config validation (unknown keys rejected). */
+/** zod schema of a dataset spec, for config validation (unknown keys rejected). A Hub id as `name` becomes its registry name. */
 export const datasetSpecSchema = z
   .strictObject({
-    name: z.string().min(1).optional(),
+    name: z.string().min(1).transform(localDatasetName).optional(),
     path: z.string().min(1).optional(),
     split: z.string().min(1).optional(),
-    format: z.enum(['beir', 'csv']).optional(),
+    format: z.enum(['beir', 'csv', 'mteb']).optional(),
+    subset: z.string().min(1).optional(),
     delimiter: z.string().min(1).optional(),
     corpus: z.strictObject({ file: z.string().min(1).optional(), idColumn: column.optional(), textColumn: column.optional(), titleColumn: column.nullable().optional() }).optional(),
     queries: z.strictObject({ file: z.string().min(1).optional(), idColumn: column.optional(), textColumn: column.optional() }).optional(),
@@ -93,13 +116,29 @@ export interface DatasetInfo {
   fetch?: FetchRecord;
 }
 
-/** Written by `rbench datasets fetch` as `<folder>/.rbench-fetch.json`. */
+/**
+ * Written by `rbench datasets fetch` as `<folder>/.rbench-fetch.json`. For a BEIR archive: its URL, size and
+ * checksums. For a Hub dataset (`hub` set): `url` is the repository at the commit, `bytes` the files' total,
+ * `sha256` the SHA-256 over `path<TAB>sha256<LF>` of the files in path order, `md5` absent.
+ */
 export interface FetchRecord {
   url: string;
   bytes: number;
-  md5: string;
+  md5?: string;
   sha256: string;
   fetchedAt: string;
+  hub?: HubFetchInfo;
+}
+
+export interface HubFetchInfo {
+  id: string;
+  /** The revision asked for (`main` by default, `refs/convert/parquet` when that was used instead). */
+  revision: string;
+  /** The commit it resolved to, when the server said. */
+  commit?: string;
+  /** Endpoint the files came from (never a token). */
+  endpoint: string;
+  files: Array<{ path: string; bytes: number; sha256: string }>;
 }
 
 export const FETCH_RECORD = '.rbench-fetch.json';
@@ -156,6 +195,7 @@ function entries(source: DatasetInfo['source'], o: LocateOptions): Map<string, {
     const beir = source === 'fetched' ? (isBeirFolder(folder) ? folder : undefined) : beirFolderIn(folder);
     if (beir) out.set(name, { folder: beir, format: 'beir' });
     else if (source === 'bundled' && hasCsvCorpus(folder)) out.set(name, { folder, format: 'csv' });
+    else if (source === 'fetched' && isMtebFolder(folder)) out.set(name, { folder, format: 'mteb' });
   }
   return out;
 }
@@ -166,11 +206,25 @@ function looksLikePath(s: string): boolean {
   return s.includes('/') || s.includes(path.sep) || s.startsWith('.');
 }
 
+/** A string names a folder when it exists, or looks like a path and is not a Hub id; else a registry name. */
+function specOf(spec: string, base: string): DatasetSpec {
+  if (existsSync(path.resolve(base, spec))) return { path: spec };
+  return looksLikePath(spec) && !isHubId(spec) ? { path: spec } : { name: spec };
+}
+
 /** Where a dataset spec points; a UsageError (listing what exists) when nowhere. */
 export function resolveDataset(spec: DatasetSpec | string, opts: LocateOptions = {}): ResolvedDataset {
   const d = dirs(opts);
-  const s: DatasetSpec = typeof spec === 'string' ? (looksLikePath(spec) || existsSync(path.resolve(d.base, spec)) ? { path: spec } : { name: spec }) : spec;
+  const s: DatasetSpec = typeof spec === 'string' ? specOf(spec, d.base) : spec;
   const split = s.split ?? 'test';
+  const r = locate(s, split, d, opts);
+  if (s.subset !== undefined && r.format !== 'mteb') {
+    throw new UsageError(`\`subset\` applies to MTEB parquet datasets; ${r.name} is a ${r.format} dataset.`, { file: r.path, hint: 'Remove `subset`.' });
+  }
+  return r;
+}
+
+function locate(s: DatasetSpec, split: string, d: ReturnType<typeof dirs>, opts: LocateOptions): ResolvedDataset {
   if (s.path !== undefined) {
     const abs = path.resolve(d.base, s.path);
     if (!existsSync(abs)) throw new UsageError('dataset folder not found.', { file: abs, hint: 'Check the `path` (relative paths are relative to the config file).' });
@@ -183,20 +237,28 @@ export function resolveDataset(spec: DatasetSpec | string, opts: LocateOptions =
       if (isBeirFolder(abs)) format = 'beir';
       else if (s.corpus?.file !== undefined || hasCsvCorpus(abs)) format = 'csv';
       else if (beirFolderIn(abs)) folder = beirFolderIn(abs)!;
+      else if (isMtebFolder(abs)) format = 'mteb';
     }
-    return { name: s.name ?? defaultName(folder), path: folder, format, split, source: 'path' };
+    return { name: s.name ?? (format === 'mteb' ? defaultMtebName(folder) : defaultName(folder)), path: folder, format, split, source: 'path' };
   }
-  const name = s.name!;
+  const name = localDatasetName(s.name!);
   for (const source of SOURCES) {
     const hit = entries(source, opts).get(name);
     if (hit) return { name, path: hit.folder, format: s.format ?? hit.format, split, source };
   }
+  if (isHubId(s.name!)) {
+    throw new UsageError(`\`${s.name}\` is neither a folder (${path.resolve(d.base, s.name!)}) nor a fetched Hugging Face dataset (${path.join(d.cache, name)}).`, {
+      hint: `\`rbench datasets fetch ${s.name} --hub\` downloads it from the Hub; or check the path.`,
+    });
+  }
   const known = listDatasets(opts).map((i) => i.name);
   const fetchable = isKnownBeirName(name);
+  const hub = name.replace('--', '/');
   throw new UsageError(`dataset \`${name}\` not found (looked in ${d.bundled}, ${d.cache} and ${d.shared}).`, {
     hint:
       (known.length > 0 ? `Available: ${[...new Set(known)].join(', ')}. ` : '') +
       (fetchable ? `It is a public BEIR dataset: \`rbench datasets fetch ${name}\` downloads it. ` : '') +
+      (isHubId(hub) ? `If it is the Hugging Face dataset ${hub}: \`rbench datasets fetch ${hub} --hub\` downloads it. ` : '') +
       'Or give the folder as `path:`.',
   });
 }
@@ -206,7 +268,8 @@ export function listDatasets(opts: LocateOptions = {}): DatasetInfo[] {
   const out: DatasetInfo[] = [];
   for (const source of SOURCES) {
     for (const [name, { folder, format }] of entries(source, opts)) {
-      const info: DatasetInfo = { name, source, path: folder, format, splits: format === 'beir' ? listSplits(folder) : csvSplits(folder), bytes: folderBytes(folder) };
+      const splits = format === 'beir' ? listSplits(folder) : format === 'mteb' ? listMtebSplits(folder) : csvSplits(folder);
+      const info: DatasetInfo = { name, source, path: folder, format, splits, bytes: folderBytes(folder, format === 'mteb' ? 3 : 1) };
       if (source === 'fetched') {
         const rec = readFetchRecord(path.join(dirs(opts).cache, name));
         if (rec) info.fetch = rec;
@@ -223,14 +286,15 @@ function csvSplits(folder: string): string[] {
   return readdirSync(q).filter((f) => /\.(csv|tsv)(\.gz)?$/i.test(f)).map((f) => f.replace(/\.(csv|tsv)(\.gz)?$/i, '')).sort();
 }
 
-function folderBytes(folder: string): number {
+/** Bytes of the files in `folder` and `levels` levels of subfolders (dot-named entries skipped). */
+function folderBytes(folder: string, levels: number): number {
   let total = 0;
   const walk = (dir: string, depth: number): void => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       if (e.name.startsWith('.')) continue;
       const p = path.join(dir, e.name);
       if (e.isFile()) total += statSync(p).size;
-      else if (e.isDirectory() && depth < 1) walk(p, depth + 1);
+      else if (e.isDirectory() && depth < levels) walk(p, depth + 1);
     }
   };
   try {
@@ -249,8 +313,12 @@ export function readFetchRecord(folder: string): FetchRecord | undefined {
   }
 }
 
-/** Line counts of a dataset's files (non-blank lines; qrels without the header), when under `maxBytes`. */
+/**
+ * Line counts of a dataset's files (non-blank lines; qrels without the header), when under `maxBytes`; for
+ * an MTEB dataset, the row counts its parquet footers state (whatever the size).
+ */
 export async function cheapCounts(info: DatasetInfo, maxBytes = 64 * 1024 * 1024): Promise<{ docs: number; queries: number; qrels: Record<string, number> } | undefined> {
+  if (info.format === 'mteb') return mtebCounts(info.path);
   if (info.format !== 'beir' || info.bytes > maxBytes) return undefined;
   const layout = inspectBeirFolder(info.path);
   const count = async (file: string): Promise<number> => {
@@ -270,6 +338,7 @@ export async function loadDataset(spec: DatasetSpec | string, opts: LoadOptions 
   const r = resolveDataset(spec, opts);
   const s: DatasetSpec = typeof spec === 'string' ? {} : spec;
   if (r.format === 'beir') return loadBeir(r.path, r.split, { name: r.name, mode: opts.mode, keepMetadata: opts.keepMetadata });
+  if (r.format === 'mteb') return loadMteb(r.path, r.split, { name: r.name, subset: s.subset, mode: opts.mode, keepMetadata: opts.keepMetadata });
   return loadCsv(r, s, opts);
 }
 

@@ -7,6 +7,9 @@
  *   reading goes on, so one pass lists all of them.
  * Warnings (a defect worked around, e.g. a repeated document id whose first occurrence was kept) and
  * infos (normal facts, e.g. queries of other splits) are counted in both modes.
+ *
+ * Positions are text lines (`file:12`) unless a file was declared as a table with `rowsIn` (a parquet
+ * file): then messages say `row 12`, counted from 1 over the whole file.
  */
 import { UsageError } from '../errors.js';
 import type { ReadWarning } from './types.js';
@@ -26,19 +29,36 @@ interface Entry {
 
 export class Diagnostics {
   private readonly entries = new Map<string, Entry>();
+  private readonly rowFiles = new Set<string>();
 
   constructor(
     readonly mode: DiagnosticsMode = 'strict',
     readonly maxExamples = 5,
   ) {}
 
+  /** Declares `file` a table whose positions are rows (a parquet file), not lines. */
+  rowsIn(file: string): void {
+    this.rowFiles.add(file);
+  }
+
+  /** What a position in `file` is called: `line`, or `row` for a file declared with `rowsIn`. */
+  unit(file: string): 'line' | 'row' {
+    return this.rowFiles.has(file) ? 'row' : 'line';
+  }
+
+  /** `line 12`, or `row 12` in a table. */
+  at(file: string, n: number): string {
+    return `${this.unit(file)} ${n}`;
+  }
+
   /**
-   * A defect on one line that makes the line unusable. Strict mode throws
-   * `file:line: problem hint`; collect mode counts it and the caller skips the line.
+   * A defect on one line (or row) that makes it unusable. Strict mode throws `file:line: problem hint`
+   * (`file: row N: problem hint` for a table); collect mode counts it and the caller skips the line.
    */
   defect(kind: string, file: string, line: number, problem: string, hint: string, summary: string): void {
-    if (this.mode === 'strict') throw new UsageError(problem, { file, line, hint });
-    this.add('error', kind, file, summary, `line ${line}: ${problem}`);
+    const rows = this.rowFiles.has(file);
+    if (this.mode === 'strict') throw rows ? new UsageError(`row ${line}: ${problem}`, { file, hint }) : new UsageError(problem, { file, line, hint });
+    this.add('error', kind, file, summary, `${this.at(file, line)}: ${problem}`);
   }
 
   /** A defect that was worked around; counted in both modes. */

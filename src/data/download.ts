@@ -20,12 +20,9 @@
  * calls (the Hub's file listing).
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import pRetry, { AbortError } from 'p-retry';
 import { UsageError } from '../errors.js';
 
@@ -352,6 +349,43 @@ async function request(url: string, opts: RequestOptions, extra: Record<string, 
  * downloader's redirects, token rule, timeout, retries and messages.
  */
 export async function fetchJson(url: string, opts: RequestOptions = {}): Promise<unknown> {
+  return (await fetchJsonPage(url, opts)).body;
+}
+
+/** The target of a `Link: <url>; rel="next"` header (RFC 8288; the Hub pages its file listings so), resolved against `base`. */
+export function nextLink(header: string | null, base: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(',')) {
+    const m = /^\s*<([^>]*)>(.*)$/.exec(part);
+    if (!m) continue;
+    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^;\s]+))/i.exec(m[2]);
+    const rels = (rel?.[1] ?? rel?.[2] ?? '').toLowerCase().split(/\s+/);
+    if (rels.includes('next')) return new URL(m[1], base).toString();
+  }
+  return undefined;
+}
+
+/**
+ * Every page of a paged JSON listing: GETs `url`, then each `Link: rel="next"` in turn (at most
+ * `maxPages`), and returns the bodies in order.
+ */
+export async function fetchJsonPages(url: string, opts: RequestOptions = {}, maxPages = 10_000): Promise<unknown[]> {
+  const bodies: unknown[] = [];
+  const seen = new Set<string>();
+  let next: string | undefined = url;
+  while (next !== undefined) {
+    if (seen.has(next) || bodies.length >= maxPages) {
+      throw new DownloadError('status', `${hostOf(url)} pages its answer to ${url} without end (page ${bodies.length + 1} repeats or exceeds ${maxPages}).`, { hint: opts.hints?.check ?? 'Check the URL.' });
+    }
+    seen.add(next);
+    const page = await fetchJsonPage(next, opts);
+    bodies.push(page.body);
+    next = page.next;
+  }
+  return bodies;
+}
+
+async function fetchJsonPage(url: string, opts: RequestOptions): Promise<{ body: unknown; next?: string }> {
   const ctx = context(opts, false);
   return retrying(opts, opts.subject ?? url, async () => {
     const dog = new Watchdog();
@@ -366,8 +400,9 @@ export async function fetchJson(url: string, opts: RequestOptions = {}): Promise
         throw statusFailure(res, final, ctx);
       }
       const text = await res.text();
+      const next = nextLink(res.headers.get('link'), final);
       try {
-        return JSON.parse(text) as unknown;
+        return { body: JSON.parse(text) as unknown, ...(next !== undefined ? { next } : {}) };
       } catch {
         throw new DownloadError('status', `${hostOf(final)} answered ${final} with something that is not JSON.`, { hint: ctx.hints.check ?? 'Check the URL.' });
       }
@@ -493,20 +528,23 @@ async function attempt(opts: DownloadOptions, part: string, ctx: Ctx, mayResume:
     let bytes = have;
     const idleWhat = `${duration(idleTimeout)} (the transfer stalled)`;
     dog.arm(idleTimeout, idleWhat);
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, done) {
+    // Each chunk is on disk before the next is read, and the file is closed (not destroyed) when the
+    // transfer fails: every byte received is kept, so the next attempt resumes exactly where this one
+    // stopped (a stream pipeline would drop the chunks still queued for writing).
+    const out = await open(part, append ? 'a' : 'w');
+    try {
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
         dog.arm(idleTimeout, idleWhat);
+        await out.write(chunk);
         hashes.sha.update(chunk);
         hashes.md5?.update(chunk);
         bytes += chunk.length;
         opts.onProgress?.(bytes, total);
-        done(null, chunk);
-      },
-    });
-    try {
-      await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), tap, createWriteStream(part, { flags: append ? 'a' : 'w' }));
+      }
     } catch (e) {
       throw classify(url, e, dog.timedOut, ctx);
+    } finally {
+      await out.close();
     }
     if (total !== undefined && bytes !== total) {
       throw new TransientError(

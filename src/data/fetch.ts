@@ -118,7 +118,7 @@ export async function fetchBeirDataset(name: string, opts: FetchOptions = {}): P
  * Takes `<root>/.<name>.lock` (holding this process's pid) so that two fetches of one dataset do not
  * write the same files. A lock whose process is gone (a fetch killed by Ctrl-C) is taken over.
  */
-async function lock(file: string, name: string): Promise<() => Promise<void>> {
+export async function lock(file: string, name: string): Promise<() => Promise<void>> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       await writeFile(file, `${process.pid}\n`, { flag: 'wx' });

@@ -54,7 +54,7 @@ export function checkId(raw: unknown, role: IdRole, ctx: FieldContext, diag: Dia
       'numeric-id',
       ctx.file,
       `${role} ids written as JSON numbers, read as their decimal strings (BEIR ids are strings; "01" and 1 would not match)`,
-      `line ${ctx.line}: ${ctx.field} ${id}`,
+      `${diag.at(ctx.file, ctx.line)}: ${ctx.field} ${id}`,
     );
   } else {
     const what = raw === undefined ? `has no \`${ctx.field}\`` : `has ${describeValue(raw)} as \`${ctx.field}\``;
@@ -63,13 +63,13 @@ export function checkId(raw: unknown, role: IdRole, ctx: FieldContext, diag: Dia
       ctx.file,
       ctx.line,
       `the ${role} ${what}; every record needs a string id.`,
-      'Fix or remove this line.',
-      `${role} lines without a usable string id (skipped)`,
+      `Fix or remove this ${diag.unit(ctx.file)}.`,
+      `${role} ${diag.unit(ctx.file)}s without a usable string id (skipped)`,
     );
     return undefined;
   }
   if (id === '') {
-    diag.defect('missing-id', ctx.file, ctx.line, `the ${role} id \`${ctx.field}\` is empty.`, 'Give the record an id or remove the line.', `${role} lines with an empty id (skipped)`);
+    diag.defect('missing-id', ctx.file, ctx.line, `the ${role} id \`${ctx.field}\` is empty.`, `Give the record an id or remove the ${diag.unit(ctx.file)}.`, `${role} ${diag.unit(ctx.file)}s with an empty id (skipped)`);
     return undefined;
   }
   if (WHITESPACE.test(id)) {
@@ -99,17 +99,22 @@ export function checkGrade(raw: string, ctx: FieldContext, diag: Diagnostics): n
     ctx.line,
     `the grade ${quoteExcerpt(raw)} in \`${ctx.field}\` is not an integer.`,
     'Relevance grades must be integers (0 = not relevant, 1, 2 … graded; negative = unjudged), as trec_eval and BEIR read them.',
-    'judgment lines with a non-integer grade (skipped)',
+    `judgment ${diag.unit(ctx.file)}s with a non-integer grade (skipped)`,
   );
   return undefined;
 }
 
-/** Drops repeated document ids (keeping the first) and counts empty documents. */
+/**
+ * Drops repeated document ids (keeping the first) and counts empty documents. `file` is the file being
+ * read; a corpus in several files (parquet shards) moves it on from one to the next, so that repeated ids
+ * are found across files too. `idField` names the id in messages.
+ */
 export class DocChecks {
   private readonly seen = new Set<string>();
   constructor(
-    private readonly file: string,
+    public file: string,
     private readonly diag: Diagnostics,
+    private readonly idField = '_id',
   ) {}
 
   /** False for a repeated id: the caller must drop the document. */
@@ -118,28 +123,29 @@ export class DocChecks {
       this.diag.warn(
         'duplicate-doc-id',
         this.file,
-        'documents whose _id was already used by an earlier line; the first occurrence was kept (BEIR keeps the last)',
-        `line ${line}: ${doc.id}`,
+        `documents whose ${this.idField} was already used by an earlier ${this.diag.unit(this.file)}; the first occurrence was kept (BEIR keeps the last)`,
+        `${this.diag.at(this.file, line)}: ${doc.id}`,
       );
       return false;
     }
     this.seen.add(doc.id);
     const emptyText = doc.text.trim() === '';
     if (emptyText && doc.title.trim() === '') {
-      this.diag.warn('empty-document', this.file, 'documents with an empty title and text (kept; no retriever can find them)', `line ${line}: ${doc.id}`);
+      this.diag.warn('empty-document', this.file, 'documents with an empty title and text (kept; no retriever can find them)', `${this.diag.at(this.file, line)}: ${doc.id}`);
     } else if (emptyText) {
-      this.diag.info('title-only-document', this.file, 'documents with an empty text and a title (the title is all that is indexed)', `line ${line}: ${doc.id}`);
+      this.diag.info('title-only-document', this.file, 'documents with an empty text and a title (the title is all that is indexed)', `${this.diag.at(this.file, line)}: ${doc.id}`);
     }
     return true;
   }
 }
 
-/** Drops repeated query ids (keeping the first) and counts empty queries. */
+/** Drops repeated query ids (keeping the first) and counts empty queries; `file` as in DocChecks. */
 export class QueryChecks {
   private readonly seen = new Set<string>();
   constructor(
-    private readonly file: string,
+    public file: string,
     private readonly diag: Diagnostics,
+    private readonly idField = '_id',
   ) {}
 
   accept(query: Query, line: number): boolean {
@@ -147,40 +153,41 @@ export class QueryChecks {
       this.diag.warn(
         'duplicate-query-id',
         this.file,
-        'queries whose _id was already used by an earlier line; the first occurrence was kept (BEIR keeps the last)',
-        `line ${line}: ${query.id}`,
+        `queries whose ${this.idField} was already used by an earlier ${this.diag.unit(this.file)}; the first occurrence was kept (BEIR keeps the last)`,
+        `${this.diag.at(this.file, line)}: ${query.id}`,
       );
       return false;
     }
     this.seen.add(query.id);
     if (query.text.trim() === '') {
-      this.diag.warn('empty-query', this.file, 'queries with an empty text (kept; they retrieve nothing useful)', `line ${line}: ${query.id}`);
+      this.diag.warn('empty-query', this.file, 'queries with an empty text (kept; they retrieve nothing useful)', `${this.diag.at(this.file, line)}: ${query.id}`);
     }
     return true;
   }
 }
 
-/** Builds a Qrels map from judgment rows, rejecting a (query, document) pair judged twice. */
+/** Builds a Qrels map from judgment rows, rejecting a (query, document) pair judged twice; `file` as in DocChecks. */
 export class QrelsCollector {
   readonly qrels: Qrels = new Map();
   /** Judgment rows accepted. */
   rows = 0;
-  private readonly firstLine = new Map<string, number>();
+  private readonly firstLine = new Map<string, { file: string; line: number }>();
 
   constructor(
-    private readonly file: string,
+    public file: string,
     private readonly diag: Diagnostics,
   ) {}
 
   add(queryId: string, docId: string, grade: number, line: number): void {
     let docs = this.qrels.get(queryId);
     if (docs?.has(docId)) {
-      const key = `${queryId}\u0000${docId}`;
+      const first = this.firstLine.get(`${queryId}\u0000${docId}`)!;
+      const where = first.file === this.file ? this.diag.at(first.file, first.line) : `${this.diag.at(first.file, first.line)} of ${first.file}`;
       this.diag.defect(
         'duplicate-judgment',
         this.file,
         line,
-        `query ${excerpt(queryId)} and document ${excerpt(docId)} are judged a second time (first at line ${this.firstLine.get(key)}).`,
+        `query ${excerpt(queryId)} and document ${excerpt(docId)} are judged a second time (first at ${where}).`,
         'Keep one judgment per (query, document) pair; trec_eval rejects repeated pairs.',
         'repeated (query, document) judgments (the later ones skipped)',
       );
@@ -191,7 +198,7 @@ export class QrelsCollector {
       this.qrels.set(queryId, docs);
     }
     docs.set(docId, grade);
-    this.firstLine.set(`${queryId}\u0000${docId}`, line);
+    this.firstLine.set(`${queryId}\u0000${docId}`, { file: this.file, line });
     this.rows += 1;
   }
 }

@@ -88,7 +88,7 @@ export interface Dataset {
   qrels: Qrels;
   warnings: ReadWarning[];
   /** Input format the collection was read from. */
-  format?: 'beir' | 'csv';
+  format?: 'beir' | 'csv' | 'mteb';
   /** Content hash: SHA-256 over `role<TAB>sha256-of-file<LF>` for the corpus, queries and qrels files, in that order. */
   sha256?: string;
   counts?: DatasetCounts;

@@ -21,7 +21,7 @@ export interface DatasetParts {
   name: string;
   path: string;
   split: string;
-  format: 'beir' | 'csv';
+  format: 'beir' | 'csv' | 'mteb';
   corpus: Doc[];
   /** Every query of the queries file, in file order. */
   queries: Query[];

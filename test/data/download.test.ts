@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ChecksumMismatchError, DownloadError, downloadFile, fetchJson, verifiedCopy } from '../../src/data/download.js';
+import { ChecksumMismatchError, DownloadError, downloadFile, fetchJson, fetchJsonPages, nextLink, verifiedCopy } from '../../src/data/download.js';
 import { fetchBeirDataset } from '../../src/data/fetch.js';
 import { loadDataset } from '../../src/data/datasets.js';
 import { cutOffAfter, serveBytes, startServer, status, type Handler, type TestServer } from '../helpers/http-server.js';
@@ -179,5 +179,31 @@ describe('rbench datasets fetch uses it: transient failures are retried within o
     expect(server.requests.map((q) => q.range)).toEqual([undefined, `bytes=${cut}-`]);
     expect(res.record.md5).toBe(md5(zip));
     expect(existsSync(path.join(dir, 'datasets', '.messy.zip.part'))).toBe(false);
+  });
+});
+
+describe('paged JSON listings (Link: rel="next", as the Hub pages its tree API)', () => {
+  it('nextLink reads RFC 8288 headers: quoted or bare rel, several relations, relative targets, other links', () => {
+    const base = 'http://127.0.0.1:1/api/datasets/a/b/tree/main?recursive=true';
+    expect(nextLink('<https://hub.example/api/x?cursor=abc>; rel="next"', base)).toBe('https://hub.example/api/x?cursor=abc');
+    expect(nextLink('</api/x?cursor=2>; rel=next', base)).toBe('http://127.0.0.1:1/api/x?cursor=2');
+    expect(nextLink('<http://h/p1>; rel="prev", <http://h/p3>; rel="last next"', base)).toBe('http://h/p3');
+    expect(nextLink('<http://h/p1>; rel="prev"', base)).toBeUndefined();
+    expect(nextLink('<http://h/p1>; title="next"', base)).toBeUndefined();
+    expect(nextLink(null, base)).toBeUndefined();
+  });
+
+  it('fetchJsonPages follows the pages in order and refuses a loop', async () => {
+    const page = (body: unknown, next?: string): Handler => (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', ...(next ? { link: `<${next}>; rel="next"` } : {}) });
+      res.end(JSON.stringify(body));
+    };
+    const s = await startServer({ '/p1': page([1], '/p2'), '/p2': page([2], '/p3'), '/p3': page([3]), '/loop': page([0], '/loop') });
+    try {
+      expect(await fetchJsonPages(`${s.url}/p1`, { retry: FAST })).toEqual([[1], [2], [3]]);
+      expect((await errorOf(fetchJsonPages(`${s.url}/loop`, { retry: FAST }))).message).toContain(`pages its answer to ${s.url}/loop without end`);
+    } finally {
+      await s.close();
+    }
   });
 });

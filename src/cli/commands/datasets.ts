@@ -8,6 +8,9 @@
  *   normal), 1 when defects were found, 2 when the input cannot be read at all (missing member, not gzip…).
  * - `stats <name|path> [--split S]`: sizes, grade histogram, document/query lengths, judgments per query.
  * - `fetch <beir-name> [--base-url URL] [--sha256 H | --md5 H] [--force]`: download into the cache.
+ * - `fetch <owner/name> --hub [--revision R] [--endpoint URL] [--force]`: download a Hugging Face dataset's
+ *   MTEB parquet files into `<cache>/datasets/<owner>--<name>` (src/data/hub.ts).
+ * `validate` and `stats` take `--subset S` for a multilingual MTEB dataset.
  * `--format json` prints one JSON object instead of the text report.
  */
 import { existsSync } from 'node:fs';
@@ -28,6 +31,10 @@ interface DatasetsArgs {
   md5?: string;
   sha256?: string;
   force?: boolean;
+  hub?: boolean;
+  revision?: string;
+  endpoint?: string;
+  subset?: string;
 }
 
 export const datasetsCommand = defineCommand({
@@ -36,18 +43,23 @@ export const datasetsCommand = defineCommand({
   builder: (y: Argv) =>
     y
       .positional('action', { choices: ['list', 'validate', 'stats', 'fetch'] as const, describe: 'what to do', demandOption: true })
-      .positional('target', { type: 'string', describe: 'dataset name or folder (validate, stats); BEIR dataset name (fetch)' })
+      .positional('target', { type: 'string', describe: 'dataset name or folder (validate, stats); BEIR dataset name, or Hugging Face id with --hub (fetch)' })
       .option('split', { type: 'string', describe: 'judgment split (validate, stats)', default: 'test' })
+      .option('subset', { type: 'string', describe: 'validate, stats: subset of a multilingual MTEB dataset (reads its <subset>-corpus … configs)' })
       .option('format', { choices: ['table', 'json'] as const, default: 'table' as const, describe: 'output format' })
       .option('cache', { type: 'string', describe: 'cache folder (fetched datasets are in <cache>/datasets); default $RBENCH_CACHE or .rbench-cache' })
       .option('base-url', { type: 'string', describe: 'fetch: where <name>.zip is served (default $RBENCH_BEIR_BASE_URL or BEIR\'s public URL)' })
       .option('md5', { type: 'string', describe: 'fetch: expected MD5 of the archive' })
       .option('sha256', { type: 'string', describe: 'fetch: expected SHA-256 of the archive' })
       .option('force', { type: 'boolean', describe: 'fetch: download again even if present' })
+      .option('hub', { type: 'boolean', describe: 'fetch: the target is a Hugging Face dataset id (owner/name); its MTEB parquet files are downloaded' })
+      .option('revision', { type: 'string', describe: 'fetch --hub: branch, tag or commit (default main, else the Hub\'s parquet conversion refs/convert/parquet)' })
+      .option('endpoint', { type: 'string', describe: 'fetch --hub: Hub or mirror URL (default $HF_ENDPOINT or https://huggingface.co); $HF_TOKEN is sent to it' })
       .conflicts('md5', 'sha256')
       .example('rbench datasets list', '')
       .example('rbench datasets validate ../shared/datasets/scifact/beir --split test', '')
-      .example('rbench datasets fetch nfcorpus', ''),
+      .example('rbench datasets fetch nfcorpus', '')
+      .example('rbench datasets fetch mteb/scifact --hub', 'then `name: mteb--scifact` in a config'),
   handler: async (argv) => runDatasets(argv),
 });
 
@@ -118,7 +130,7 @@ async function list(a: DatasetsArgs): Promise<number> {
     body.push([r.name, r.source, r.format, r.counts ? r.counts.docs : '-', r.counts ? r.counts.queries : '-', qrels || '-', shortPath(r.path)]);
   }
   out(table(body));
-  out('(docs, queries and qrels are non-blank line counts, shown for files under 64 MiB; `rbench datasets stats NAME` gives exact figures)');
+  out('(docs, queries and qrels are non-blank line counts, shown for files under 64 MiB, or the row counts of parquet files; `rbench datasets stats NAME` gives exact figures)');
   return 0;
 }
 
@@ -134,7 +146,7 @@ function printFindings(title: string, mark: string, ws: ReadWarning[], root: str
 async function validate(target: string, a: DatasetsArgs): Promise<number> {
   const { loadDataset } = await import('../../data/datasets.js');
   const { validationReport, formatGrades } = await import('../../data/validate.js');
-  const ds = await loadDataset(spec(target, a), { cacheDir: a.cache, mode: 'collect', keepMetadata: false });
+  const ds = await loadDataset(await spec(target, a), { cacheDir: a.cache, mode: 'collect', keepMetadata: false });
   const report = validationReport(ds);
   const code = report.clean ? 0 : 1;
   if (a.format === 'json') {
@@ -157,16 +169,18 @@ async function validate(target: string, a: DatasetsArgs): Promise<number> {
   return code;
 }
 
-/** A name, or a folder when the target has a slash, starts with a dot or exists here. */
-function spec(target: string, a: DatasetsArgs): { name?: string; path?: string; split: string } {
-  const isPath = target.includes('/') || target.includes(path.sep) || target.startsWith('.') || existsSync(target);
-  return isPath ? { path: target, split: a.split ?? 'test' } : { name: target, split: a.split ?? 'test' };
+/** A folder when it exists here, or has a slash or starts with a dot and is not a Hub id (owner/name); else a name. */
+async function spec(target: string, a: DatasetsArgs): Promise<{ name?: string; path?: string; split: string; subset?: string }> {
+  const { isHubId } = await import('../../data/datasets.js');
+  const isPath = existsSync(target) || ((target.includes('/') || target.includes(path.sep) || target.startsWith('.')) && !isHubId(target));
+  const subset = a.subset !== undefined ? { subset: a.subset } : {};
+  return isPath ? { path: target, split: a.split ?? 'test', ...subset } : { name: target, split: a.split ?? 'test', ...subset };
 }
 
 async function stats(target: string, a: DatasetsArgs): Promise<number> {
   const { loadDataset } = await import('../../data/datasets.js');
   const { datasetStats, formatGrades } = await import('../../data/validate.js');
-  const ds = await loadDataset(spec(target, a), { cacheDir: a.cache, keepMetadata: false });
+  const ds = await loadDataset(await spec(target, a), { cacheDir: a.cache, keepMetadata: false });
   const s = datasetStats(ds);
   if (a.format === 'json') {
     out(JSON.stringify(s, null, 2));
@@ -197,6 +211,13 @@ async function stats(target: string, a: DatasetsArgs): Promise<number> {
 }
 
 async function fetchCmd(name: string, a: DatasetsArgs): Promise<number> {
+  const { UsageError } = await import('../../errors.js');
+  if (a.hub) return fetchHub(name, a);
+  const hubOnly = (['revision', 'endpoint'] as const).filter((k) => a[k] !== undefined);
+  if (hubOnly.length > 0) throw new UsageError(`--${hubOnly[0]} applies to Hugging Face datasets: add --hub.`);
+  if (name.includes('/')) {
+    throw new UsageError(`${name} is not a BEIR dataset name; it looks like a Hugging Face dataset id.`, { hint: `Add --hub: \`rbench datasets fetch ${name} --hub\`.` });
+  }
   const { fetchBeirDataset } = await import('../../data/fetch.js');
   const tty = process.stderr.isTTY === true;
   let lastShown = -1;
@@ -231,5 +252,46 @@ async function fetchCmd(name: string, a: DatasetsArgs): Promise<number> {
   out(`  sha256 ${res.record.sha256}  md5 ${res.record.md5}`);
   if (res.beirFolders.length === 1 && res.beirFolders[0] === '.') out(`  use it as \`- name: ${name}\` in a config, or \`rbench datasets stats ${name}\``);
   else out(`  it holds ${res.beirFolders.length} BEIR folders: use \`- path: ${shortPath(path.join(res.folder, res.beirFolders[0]))}\` (and the others) in a config`);
+  return 0;
+}
+
+async function fetchHub(id: string, a: DatasetsArgs): Promise<number> {
+  const { UsageError } = await import('../../errors.js');
+  const beirOnly = (['base-url', 'md5', 'sha256'] as const).filter((k) => a[k] !== undefined);
+  if (beirOnly.length > 0) throw new UsageError(`--${beirOnly[0]} applies to BEIR archives, not to --hub (the Hub's file list gives each file's sha256).`);
+  const { fetchHubDataset } = await import('../../data/hub.js');
+  const tty = process.stderr.isTTY === true;
+  let shown = '';
+  const res = await fetchHubDataset(id, {
+    revision: a.revision,
+    endpoint: a.endpoint,
+    force: a.force,
+    cacheDir: a.cache,
+    log: (line) => {
+      if (tty && shown) process.stderr.write('\n');
+      shown = '';
+      out(line);
+    },
+    onProgress: tty
+      ? (file, bytes, total) => {
+          const line = `\r${file}: ${(bytes / 1048576).toFixed(1)} MiB${total ? ` of ${(total / 1048576).toFixed(1)} MiB` : ''}   `;
+          if (line !== shown) process.stderr.write(line);
+          shown = line;
+        }
+      : undefined,
+  });
+  if (tty && shown) process.stderr.write('\n');
+  if (a.format === 'json') {
+    out(JSON.stringify(res, null, 2));
+    return 0;
+  }
+  const hub = res.record.hub!;
+  const at = `revision ${hub.revision}${hub.commit ? ` (commit ${hub.commit.slice(0, 12)})` : ''}`;
+  if (res.alreadyPresent) {
+    out(`${id} is already in ${shortPath(res.folder)} (${at}, fetched ${res.record.fetchedAt}); --force downloads it again.`);
+  } else {
+    out(`${id}: ${res.files.length} parquet files, ${res.record.bytes} bytes, each checked against the sha256 of the Hub's file list; ${at}; installed in ${shortPath(res.folder)}`);
+  }
+  out(`  use it as \`- name: ${res.name}\` in a config (or \`name: ${id}\`), or \`rbench datasets stats ${res.name}\``);
   return 0;
 }
