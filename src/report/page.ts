@@ -51,6 +51,8 @@ table{border-collapse:collapse;margin:8px 0 16px;font-size:13px}
 th,td{border-bottom:1px solid var(--line);padding:3px 10px 3px 6px;text-align:left;vertical-align:top}
 th{background:var(--bg-soft);font-weight:600;position:sticky;top:0}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+th.num.wrap{white-space:normal;min-width:5.5em}
+table.compact th,table.compact td{padding:3px 5px}table.compact th.num{white-space:normal}
 td.missing{color:var(--muted)}
 table.sortable td:first-child,table.decision td:nth-child(2){white-space:nowrap}
 .scroll table.sortable td:first-child{position:sticky;left:0;background:#fff;z-index:1}
@@ -280,7 +282,7 @@ function latencyTable(rows: readonly ReportRow[]): Html {
   const stages = ['retrieve', 'rerank', 'total'] as const;
   const stats = ['p50', 'p95', 'p99', 'mean'] as const;
   return html`<details><summary>Latency per stage, ${rows.length} configurations (ms per query; n = timed samples)</summary>
-<div class="scroll"><table class="sortable">
+<div class="scroll"><table class="sortable compact">
 <thead><tr><th>configuration</th>${stages.map((s) => stats.map((k) => html`<th class="num">${s} ${k}</th>`))}<th class="num">n</th></tr></thead>
 <tbody>${rows.map((r) => {
     const l = r.latencyMs!;
@@ -294,7 +296,7 @@ function standInSection(view: DatasetView, svgs: ReadonlyMap<string, string>): H
 <h3>${STAND_IN_TITLE}</h3>
 <p class="note">These rerankers have the exact architecture of real models with random weights: they measure what the real model would cost on this machine. Their quality is not measured and appears nowhere in this report.</p>
 ${figure(view.charts.standIn, svgs)}
-<div class="scroll"><table class="sortable">
+<div class="scroll"><table class="sortable compact">
 <thead><tr><th>configuration</th><th>reranker</th><th class="num">candidates</th><th class="num">batch</th><th class="num">rerank p50 (ms)</th><th class="num">rerank p95 (ms)</th><th class="num">total p50 (ms)</th><th class="num">total p95 (ms)</th><th class="num">pairs/s</th><th class="num">queries/s</th></tr></thead>
 <tbody>${view.standIns.map((r) => {
     const l = r.latencyMs;
@@ -333,37 +335,51 @@ function marker(c: ReportComparison | { delta: number; pAdjusted: number; signif
   return html`<span class="sig ${m === '▲' ? 'up' : 'down'}" title="significantly ${m === '▲' ? 'better' : 'worse'} than the baseline (Δ ${fmtDelta(c.delta)}, adjusted p ${fmtP(c.pAdjusted)})">${m}</span>`;
 }
 
-/** `0.7044 ▲` with its interval below; data-v is the mean. */
+/** An interval to 3 decimals for a table cell's second line: `0.676–0.790`; '' when missing. */
+function ciShort(ci: readonly [number, number] | undefined): string {
+  return ci && finite(ci[0]) && finite(ci[1]) ? `${ci[0].toFixed(3)}–${ci[1].toFixed(3)}` : '';
+}
+
+/** `0.7044 ▲` with its interval below; data-v is the mean; Δ and p vs the baseline on hover. */
 function meanCell(mean: number | undefined, ci: readonly [number, number] | undefined, c: ReportComparison | undefined, cls = ''): Html {
   const title = c ? `Δ vs baseline ${fmtDelta(c.delta)} ${fmtCi(c.ci95)}, adjusted p ${fmtP(c.pAdjusted)} (randomization p ${fmtP(c.p)}${c.pExact ? ', exact' : ''}); ${c.wins} wins, ${c.losses} losses, ${c.ties} ties` : '';
-  const inner = html`${fmtScore(mean)}${marker(c)}${fmtCi(ci) ? html`<span class="ci">${fmtCi(ci)}</span>` : ''}`;
+  const inner = html`${fmtScore(mean)}${marker(c)}${ciShort(ci) ? html`<span class="ci" title="95 % CI ${fmtCi(ci)}">${ciShort(ci)}</span>` : ''}`;
   const c2 = `num${cls ? ` ${cls}` : ''}`;
   return finite(mean) ? html`<td class="${c2}" data-v="${mean}"${title ? html` title="${title}"` : ''}>${inner}</td>` : html`<td class="${c2} missing">—</td>`;
 }
 
-/** The cost of a quality configuration on one statistic: the fastest batch size's, with every batch size below. */
-function costCell(q: QualityConfig, stat: 'p50' | 'p95'): Html {
+/**
+ * The cost of a quality configuration on one statistic: the fastest batch size's figure, and with
+ * `breakdown`, every batch size's below it (`b1 20.1 · b4 15.1`).
+ */
+function costCell(q: QualityConfig, stat: 'p50' | 'p95', breakdown: boolean): Html {
   const fast = fastestCost(q, stat);
   if (!fast) return html`<td class="num missing">—</td>`;
   const all = q.costs.filter((c) => c.batchSize !== null);
-  const others = all.length > 1 ? all.map((c) => `b${c.batchSize} ${fmtSig(c[stat])}`).join(' · ') : '';
+  const others = breakdown && all.length > 1 ? all.map((c) => `b${c.batchSize} ${fmtSig(c[stat])}`).join(' · ') : '';
   return html`<td class="num" data-v="${fast[stat]}">${fmtSig(fast[stat])}${fast.batchSize !== null ? html` <span class="muted">b${fast.batchSize}</span>` : ''}${others ? html`<span class="sub">${others}</span>` : ''}</td>`;
 }
 
+/**
+ * Every quality configuration, one row each (its batch sizes folded into the cost columns), narrow enough
+ * for a 1,400 px window with five metrics: intervals and the first stage on a second line, one latency
+ * column per statistic (the decisions' with every batch size below it).
+ */
 function resultsTable(view: DatasetView, metrics: readonly MetricInfo[], stats: ReportStatistics | undefined): Html {
   const configs = view.qualityConfigs;
   if (configs.length === 0) return html``;
   const primary = metrics[0];
   const best = bestValues(view.qualityRows, metrics);
   const topNs = [...new Set(configs.map((q) => q.head.context.topN))];
-  const ctxTitle = topNs.length === 1 ? `context tokens @top-${topNs[0]} (est.)` : 'context tokens @top-N (est.)';
+  const ctxTitle = topNs.length === 1 ? `context tokens @top-${topNs[0]}` : 'context tokens @top-N';
   const hasCi = configs.some((q) => q.head.ci95 !== undefined);
   const tested = view.baseline !== undefined && configs.some((q) => q.head.vsBaseline !== undefined);
-  const fastestOf = (q: QualityConfig, stat: 'p50' | 'p95') => fastestCost(q, stat);
+  const stat = view.latencyStat;
+  const other = stat === 'p95' ? 'p50' : 'p95';
   return html`<h3>All configurations with quality</h3>
-<p class="note">One row per quality configuration (retriever, candidates, reranker); batch sizes change only the cost, so the latency columns show the fastest batch size and, below it, each batch size's figure. Sorted by ${primary.label}; with JavaScript, click a column to sort. Highlighted: the best value of each metric.${
-    hasCi ? ' Below each mean: its 95 % bootstrap interval.' : ''
-  } Δ = ${primary.label} minus the first stage's on the same candidates. Context tokens: what the top documents hand to the LLM (characters / 4).${
+<p class="note">One row per quality configuration (retriever, candidates, reranker): batch sizes change only the cost, so the latency columns show the fastest batch size, and under total ${stat} each batch size's figure. Sorted by ${primary.label}; with JavaScript, click a column to sort. Highlighted: the best value of each metric.${
+    hasCi ? ' Under each mean: its 95 % bootstrap interval.' : ''
+  } Δ first stage = ${primary.label} minus the first stage's on the same candidates (the first stage's own figure below it). Context tokens: what the top documents hand to the LLM (characters / 4, estimated).${
     view.standIns.length > 0 ? ' Stand-ins are listed in their own section above.' : ''
   }</p>
 ${
@@ -371,22 +387,24 @@ ${
     ? html`<p class="note"><span class="sig up">▲</span> significantly better, <span class="sig down">▼</span> significantly worse than the baseline <code>${pipelineOf(view.baseline!, view.name)}</code> (${testText(stats)}); no marker: no significant difference. Hover a value for Δ and p.</p>`
     : ''
 }
-<div class="scroll"><table class="sortable">
-<thead><tr><th>configuration</th>${metrics.map((m) => html`<th class="num" title="${m.description}">${m.label}</th>`)}<th class="num">first stage ${primary.label}</th><th class="num">Δ</th><th class="num">candidate recall@k</th><th class="num">${ctxTitle}</th><th class="num">total p50 (ms)</th><th class="num">total p95 (ms)</th><th class="num">queries/s</th><th class="num">pairs/s</th></tr></thead>
+<div class="scroll"><table class="sortable compact results">
+<thead><tr><th>configuration</th>${metrics.map((m) => html`<th class="num" title="${m.description}">${m.label}</th>`)}<th class="num wrap">Δ first stage</th><th class="num wrap">candidate recall@k</th><th class="num wrap">${ctxTitle}</th><th class="num wrap">total ${stat} (ms)</th><th class="num wrap">total ${other} (ms)</th><th class="num">queries/s</th></tr></thead>
 <tbody>${configs.map((q) => {
     const r = q.head;
     const fs = r.firstStage?.[primary.key];
     const own = r.metrics[primary.key];
     const delta = finite(fs) && finite(own) ? own - fs : Number.NaN;
     const isBase = q.id === view.baseline;
-    const fast = fastestOf(q, view.latencyStat);
+    const fast = fastestCost(q, stat);
     return html`<tr${isBase ? html` class="baseline"` : ''}><td><code>${pipelineOf(q.id, view.name)}</code>${isBase ? html` <span class="badge base">baseline</span>` : ''}</td>${metrics.map((m) => {
       const v = r.metrics[m.key];
       return meanCell(v, r.ci95?.[m.key], r.vsBaseline?.[m.key], finite(v) && v === best.get(m.key) ? 'best' : '');
-    })}${numCell(fs, fmtScore(fs))}${numCell(delta, fmtDelta(delta))}${numCell(r.candidateRecall, fmtScore(r.candidateRecall))}${numCell(
-      r.context.meanTokensEstimate,
-      fmtInt(r.context.meanTokensEstimate),
-    )}${costCell(q, 'p50')}${costCell(q, 'p95')}${numCell(fast?.queriesPerSec, fmtSig(fast?.queriesPerSec))}${numCell(fast?.pairsPerSec, fmtSig(fast?.pairsPerSec))}</tr>`;
+    })}${
+      finite(delta) ? html`<td class="num" data-v="${delta}">${fmtDelta(delta)}<span class="sub">${fmtScore(fs)}</span></td>` : html`<td class="num missing">—</td>`
+    }${numCell(r.candidateRecall, fmtScore(r.candidateRecall))}${numCell(r.context.meanTokensEstimate, fmtInt(r.context.meanTokensEstimate))}${costCell(q, stat, true)}${costCell(q, other, false)}${numCell(
+      fast?.queriesPerSec,
+      fmtSig(fast?.queriesPerSec),
+    )}</tr>`;
   })}</tbody></table></div>`;
 }
 
