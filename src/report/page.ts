@@ -322,10 +322,10 @@ export function bestValues(rows: readonly ReportRow[], metrics: readonly MetricI
 
 const CORRECTIONS: Record<ReportStatistics['correction'], string> = { holm: 'Holm', bonferroni: 'Bonferroni', bh: 'Benjamini–Hochberg', none: 'no correction' };
 
-/** How the comparisons with the baseline were tested, for legends: `paired randomization test, Holm-adjusted p ≤ 0.05`. */
+/** How the comparisons with the baseline were tested, for legends. */
 function testText(stats: ReportStatistics | undefined): string {
   if (!stats) return 'paired randomization test';
-  return `paired randomization test (${fmtInt(stats.permutations)} permutations), p adjusted by ${CORRECTIONS[stats.correction]} over the dataset's configurations, α = ${stats.alpha}`;
+  return `paired randomization test, ${fmtInt(stats.permutations)} permutations; significant when the p-value adjusted by ${CORRECTIONS[stats.correction]} over the dataset's configurations is ≤ α = ${stats.alpha}`;
 }
 
 /** A significance marker as markup, with what it means on hover. */

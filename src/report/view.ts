@@ -179,8 +179,8 @@ export const DATASET_CHARTS: readonly ChartKind[] = ['quality', 'depth', 'efSear
 
 /** Every chart of the report, in page order: the decision section's (wins/losses per dataset), then each dataset's. */
 export function allCharts(views: readonly DatasetView[]): ChartDef[] {
-  const of = (kinds: readonly ChartKind[]) => views.flatMap((v) => kinds.flatMap((k) => (v.charts[k] ? [v.charts[k]] : [])));
-  return [...of(['winLoss']), ...views.flatMap((v) => DATASET_CHARTS.flatMap((k) => (v.charts[k] ? [v.charts[k]] : [])))];
+  const of = (v: DatasetView, kinds: readonly ChartKind[]) => kinds.flatMap((k) => (v.charts[k] ? [v.charts[k]] : []));
+  return [...views.flatMap((v) => of(v, ['winLoss'])), ...views.flatMap((v) => of(v, DATASET_CHARTS))];
 }
 
 export interface CrossDatasetCell {

@@ -162,17 +162,22 @@ describe('the page of a run with statistics', async () => {
       ['dense/k5/none', ['▼']],
     ]);
     expect(rows.filter((x) => x.baseline).map((x) => x.pipeline)).toEqual(['bm25/k10/none']);
-    expect(page).toContain('significantly worse than the baseline <code>bm25/k10/none</code> (paired randomization test (1,000 permutations), p adjusted by Holm over the dataset&#39;s configurations, α = 0.05)');
+    expect(page).toContain(
+      'significantly worse than the baseline <code>bm25/k10/none</code> (paired randomization test, 1,000 permutations; significant when the p-value adjusted by Holm over the dataset&#39;s configurations is ≤ α = 0.05)',
+    );
   });
 
-  it('folds batch sizes into the cost columns: the fastest, and every batch size below it', () => {
-    // bm25/k10/ce: total p50 0.1 + 10 × 2 = 20.1 ms at b1, 0.1 + 10 × 1.5 = 15.1 ms at b4 (fixture.ts).
-    expect(page).toContain('<td class="num" data-v="15.1">15.1 <span class="muted">b4</span><span class="sub">b1 20.1 · b4 15.1</span></td>');
+  it('folds batch sizes into the cost columns: the fastest, and under the decisions\' statistic every batch size', () => {
+    // bm25/k10/ce (fixture.ts): total p50 0.1 + 10 × 2 = 20.1 ms at b1, 0.1 + 10 × 1.5 = 15.1 ms at b4; p95 = 1.5 × p50,
+    // 30.15 and 22.65 (to 3 significant digits 30.2 and 22.6: as doubles, 1.5 × 20.1 lands just above 30.15 and
+    // 1.5 × 15.1 on 22.65, whose binary value is just below).
+    const row = /<tr><td><code>bm25\/k10\/ce<\/code><\/td>[\s\S]*?<\/tr>/.exec(page.slice(page.indexOf('All configurations with quality')))![0];
+    expect(row).toMatch(/<td class="num" data-v="22\.6\d*">22\.6 <span class="muted">b4<\/span><span class="sub">b1 30\.2 · b4 22\.6<\/span><\/td><td class="num" data-v="15\.1">15\.1 <span class="muted">b4<\/span><\/td>/);
   });
 
   it('the intervals are below each mean, and the page still holds no raw injected string', () => {
     expect(page).toContain('0.6800<span class="sig up"');
-    expect(page).toContain('<span class="ci">[0.6300, 0.7300]</span>');
+    expect(page).toContain('<span class="ci" title="95 % CI [0.6300, 0.7300]">0.630–0.730</span>');
     expect(page).not.toContain(EVIL);
     expect(page).not.toContain(EVIL_QUERY);
   });
