@@ -14,7 +14,7 @@
 import YAML from 'yaml';
 import type { ReportComparison, ReportResults, ReportRow, ReportStatistics } from './input.js';
 import { fmtCi, fmtDate, fmtDelta, fmtDuration, fmtInt, fmtMs, fmtP, fmtScore, fmtSig, html, Html, inlineScript, jsonForScript, numCell, sigMarker, trusted } from './html.js';
-import { budgetLabel, fastestCost, isStandIn, mergedDecisions, pipelineOf, retrieverLabel, type MetricInfo, type QualityConfig } from './select.js';
+import { budgetLabel, CORRECTION_NAMES, fastestCost, isStandIn, mergedDecisions, pipelineOf, retrieverLabel, type MetricInfo, type QualityConfig } from './select.js';
 import { STAND_IN_TITLE } from './specs.js';
 import { allCharts, crossDataset, type ChartDef, type DatasetView } from './view.js';
 
@@ -54,7 +54,8 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:now
 th.num.wrap{white-space:normal;min-width:5.5em}
 table.compact th,table.compact td{padding:3px 5px}table.compact th.num{white-space:normal}
 td.missing{color:var(--muted)}
-table.sortable td:first-child,table.decision td:nth-child(2){white-space:nowrap}
+table.sortable td:first-child,table.decision code{white-space:nowrap}
+.nw{display:block;white-space:nowrap}
 .scroll table.sortable td:first-child{position:sticky;left:0;background:#fff;z-index:1}
 .scroll table.sortable tr.baseline td:first-child{background:#eef3fb}
 td.best{background:var(--best);font-weight:700}
@@ -320,12 +321,10 @@ export function bestValues(rows: readonly ReportRow[], metrics: readonly MetricI
   return best;
 }
 
-const CORRECTIONS: Record<ReportStatistics['correction'], string> = { holm: 'Holm', bonferroni: 'Bonferroni', bh: 'Benjamini–Hochberg', none: 'no correction' };
-
 /** How the comparisons with the baseline were tested, for legends. */
 function testText(stats: ReportStatistics | undefined): string {
   if (!stats) return 'paired randomization test';
-  return `paired randomization test, ${fmtInt(stats.permutations)} permutations; significant when the p-value adjusted by ${CORRECTIONS[stats.correction]} over the dataset's configurations is ≤ α = ${stats.alpha}`;
+  return `paired randomization test, ${fmtInt(stats.permutations)} permutations; significant when the p-value adjusted by ${CORRECTION_NAMES[stats.correction]} over the dataset's configurations is ≤ α = ${stats.alpha}`;
 }
 
 /** A significance marker as markup, with what it means on hover. */
@@ -408,11 +407,17 @@ ${
   })}</tbody></table></div>`;
 }
 
-/** A decision pick's mean, interval and marker, as cells. */
-function pickCells(mean: number, ci: readonly [number, number], vs: { delta: number; pAdjusted: number; significant: boolean } | undefined, isBaseline: boolean): Html {
-  return html`${numCell(mean, fmtScore(mean))}<td class="num">${fmtCi(ci)}</td><td class="num">${
-    isBaseline ? html`<span class="muted">baseline</span>` : vs ? html`${fmtDelta(vs.delta)}${marker(vs)}<span class="sub">adj. p ${fmtP(vs.pAdjusted)}</span>` : '—'
-  }</td>`;
+/** A mean with its 95 % interval below it. */
+function scoreCell(mean: number, ci: readonly [number, number] | undefined): Html {
+  if (!finite(mean)) return html`<td class="num missing">—</td>`;
+  return html`<td class="num" data-v="${mean}">${fmtScore(mean)}${fmtCi(ci) ? html`<span class="sub">${fmtCi(ci)}</span>` : ''}</td>`;
+}
+
+/** Δ against the baseline with its marker and adjusted p below; `baseline` for the baseline itself. */
+function versusCell(vs: { delta: number; pAdjusted: number; significant: boolean } | undefined, isBaseline: boolean): Html {
+  if (isBaseline) return html`<td class="num muted">baseline</td>`;
+  if (!vs) return html`<td class="num missing">—</td>`;
+  return html`<td class="num" data-v="${vs.delta}">${fmtDelta(vs.delta)}${marker(vs)}<span class="sub">adj. p ${fmtP(vs.pAdjusted)}</span></td>`;
 }
 
 function decisionTable(view: DatasetView): Html {
@@ -421,26 +426,28 @@ function decisionTable(view: DatasetView): Html {
   const base = view.qualityConfigs.find((q) => q.id === view.baseline);
   const baseCost = base ? fastestCost(base, stat) : undefined;
   const batch = (b: number | null) => (b === null ? '' : html` <span class="muted">b${b}</span>`);
+  const budgetsCell = (labels: readonly string[]) => html`<td>${labels.map((l) => html`<span class="nw">${l}</span>`)}</td>`;
   return html`<div class="scroll"><table class="decision">
-<thead><tr><th>budget (${stat})</th><th>recommended</th><th class="num">${metric.label}</th><th class="num">95 % CI</th><th class="num">Δ vs baseline</th><th class="num">total ${stat} (ms)</th><th>best within the budget</th><th class="num">${metric.label}</th><th class="num">recommended − best</th></tr></thead>
-<tbody>${mergedDecisions(view.decisions).map(({ budgets, decision: d }) => {
+<thead><tr><th>budget (${stat})</th><th>recommended</th><th class="num">${metric.label}, 95 % CI</th><th class="num">Δ vs baseline</th><th class="num">total ${stat} (ms)</th><th>best within the budget</th><th class="num">${metric.label}, 95 % CI</th><th class="num">recommended − best</th></tr></thead>
+<tbody>${mergedDecisions(view.decisions).map(({ labels, decision: d }) => {
     const rec = d.recommended;
     const best = d.best;
-    if (!rec || !best) return html`<tr><td>${budgets}</td><td colspan="8" class="muted">nothing with quality fits${d.standIns.length > 0 ? ` (${d.standIns.length} stand-in${d.standIns.length === 1 ? '' : 's'} do: cost only)` : ''}</td></tr>`;
+    if (!rec || !best) return html`<tr>${budgetsCell(labels)}<td colspan="7" class="muted">nothing with quality fits${d.standIns.length > 0 ? ` (${d.standIns.length} stand-in${d.standIns.length === 1 ? '' : 's'} do: cost only)` : ''}</td></tr>`;
     const same = rec.id === best.id;
-    return html`<tr><td>${budgets}</td><td><code>${pipelineOf(rec.id, view.name)}</code>${batch(rec.batchSize)} <span class="badge rec">recommended</span></td>${pickCells(rec.mean, rec.ci95, rec.vsBaseline, rec.id === view.baseline)}${numCell(
-      rec.latencyMs,
-      fmtSig(rec.latencyMs),
-    )}${
+    return html`<tr>${budgetsCell(labels)}<td><code>${pipelineOf(rec.id, view.name)}</code>${batch(rec.batchSize)} <span class="badge rec">recommended</span></td>${scoreCell(rec.mean, rec.ci95)}${versusCell(
+      rec.vsBaseline,
+      rec.id === view.baseline,
+    )}${numCell(rec.latencyMs, fmtSig(rec.latencyMs))}${
       same
         ? html`<td class="muted">the same</td><td class="num"></td><td class="num"></td>`
-        : html`<td><code>${pipelineOf(best.id, view.name)}</code>${batch(best.batchSize)}</td>${numCell(best.mean, fmtScore(best.mean))}<td class="num">${fmtDelta(rec.vsBest.delta)}<span class="sub">Holm-adj. p ${fmtP(rec.vsBest.pAdjusted)}</span></td>`
+        : html`<td><code>${pipelineOf(best.id, view.name)}</code>${batch(best.batchSize)}</td>${scoreCell(best.mean, best.ci95)}<td class="num" data-v="${rec.vsBest.delta}">${fmtDelta(rec.vsBest.delta)}<span class="sub">Holm-adj. p ${fmtP(rec.vsBest.pAdjusted)}</span></td>`
     }</tr>`;
   })}${
     base
-      ? html`<tr class="baseline"><td>baseline</td><td><code>${pipelineOf(base.id, view.name)}</code> <span class="badge base">baseline</span></td>${numCell(base.head.metrics[metric.key], fmtScore(base.head.metrics[metric.key]))}<td class="num">${fmtCi(
+      ? html`<tr class="baseline"><td>baseline</td><td><code>${pipelineOf(base.id, view.name)}</code>${batch(baseCost?.batchSize ?? null)} <span class="badge base">baseline</span></td>${scoreCell(
+          base.head.metrics[metric.key],
           base.head.ci95?.[metric.key],
-        )}</td><td class="num muted">—</td>${numCell(baseCost?.[stat], fmtSig(baseCost?.[stat]))}<td></td><td></td><td></td></tr>`
+        )}<td class="num muted">—</td>${numCell(baseCost?.[stat], fmtSig(baseCost?.[stat]))}<td></td><td></td><td></td></tr>`
       : ''
   }</tbody></table></div>`;
 }

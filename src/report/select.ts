@@ -127,6 +127,9 @@ export function pipelineOf(id: string, dataset: string): string {
   return id.startsWith(`${dataset}/`) ? id.slice(dataset.length + 1) : id;
 }
 
+/** How each multiple-comparison correction of `statistics.correction` is called in prose. */
+export const CORRECTION_NAMES: Readonly<Record<'holm' | 'bonferroni' | 'bh' | 'none', string>> = { holm: 'Holm', bonferroni: 'Bonferroni', bh: 'Benjamini–Hochberg', none: 'no correction' };
+
 /** `≤ 10 ms` for a budget, `no budget` for null. */
 export function budgetLabel(budgetMs: number | null): string {
   return budgetMs === null ? 'no budget' : `≤ ${budgetMs} ms`;
@@ -522,8 +525,11 @@ export function winLossData(rows: readonly ReportRow[], targets: readonly { id: 
   return { comparisons, points };
 }
 
-/** Decisions of consecutive budgets that name the same configurations, merged: `budgets` labels them all. */
-export function mergedDecisions(decisions: readonly ReportDecision[]): { budgets: string; decision: ReportDecision }[] {
+/**
+ * Decisions of consecutive budgets that name the same configurations, merged: `labels` are their budgets,
+ * `budgets` the same in one string (`every budget` when one group holds them all).
+ */
+export function mergedDecisions(decisions: readonly ReportDecision[]): { budgets: string; labels: string[]; decision: ReportDecision }[] {
   const key = (d: ReportDecision) => JSON.stringify([d.recommended?.id, d.recommended?.batchSize, d.best?.id, d.best?.batchSize]);
   const out: { labels: string[]; decision: ReportDecision; key: string }[] = [];
   for (const d of decisions) {
@@ -531,5 +537,5 @@ export function mergedDecisions(decisions: readonly ReportDecision[]): { budgets
     if (last && last.key === key(d)) last.labels.push(budgetLabel(d.budgetMs));
     else out.push({ labels: [budgetLabel(d.budgetMs)], decision: d, key: key(d) });
   }
-  return out.map((g) => ({ budgets: out.length === 1 && g.labels.length > 1 ? 'every budget' : g.labels.join(', '), decision: g.decision }));
+  return out.map((g) => ({ budgets: out.length === 1 && g.labels.length > 1 ? 'every budget' : g.labels.join(', '), labels: g.labels, decision: g.decision }));
 }

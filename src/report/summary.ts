@@ -15,7 +15,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { fmtDate, fmtDuration, fmtInt } from './html.js';
 import type { ReportResults } from './input.js';
-import { budgetLabel, fastestCost, mergedDecisions, pipelineOf } from './select.js';
+import { budgetLabel, CORRECTION_NAMES, fastestCost, mergedDecisions, pipelineOf } from './select.js';
 import { summarySpec, type SummaryPoint } from './specs.js';
 import type { DatasetView } from './view.js';
 
@@ -72,7 +72,9 @@ function decisionMarkdown(view: DatasetView, results: ReportResults): string {
   const lines: string[] = [];
   lines.push(
     `Decision on ${md(metric.label)}, total ${stat} latency per query at the fastest batch size${view.baseline ? `; baseline ${p(view.baseline)}` : ''}. ` +
-      `Means with 95 % bootstrap intervals; Δ vs the baseline with ${s ? `${s.correction === 'bh' ? 'Benjamini–Hochberg' : s.correction === 'none' ? 'unadjusted' : s.correction === 'holm' ? 'Holm' : 'Bonferroni'}-adjusted ` : 'adjusted '}p (paired randomization test); ▲/▼ significantly better/worse${s ? ` at α = ${s.alpha}` : ''}. ` +
+      `Means with 95 % bootstrap intervals; Δ vs the baseline with its p-value (paired randomization test${
+        s ? (s.correction === 'none' ? ', unadjusted' : `, adjusted by ${CORRECTION_NAMES[s.correction]} over the dataset's configurations`) : ''
+      }); ▲/▼ significantly better/worse${s ? ` (p ≤ α = ${s.alpha})` : ''}. ` +
       `Recommended: the cheapest configuration within the budget whose ${md(metric.label)} is not significantly below the best there.`,
   );
   lines.push('');

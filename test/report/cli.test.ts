@@ -61,8 +61,15 @@ describe('rbench run writes the report', () => {
     expect(page).not.toMatch(/<link\b[^>]*href\s*=\s*["']?https?:/i);
     expect(page).not.toMatch(/<(img|iframe|object|embed)\b[^>]*(src|data)\s*=\s*["']?https?:/i);
     expect(page).toContain('<svg');
-    // Quality vs latency and quality vs depth; no reranker, so no throughput or stand-in chart.
-    expect([...page.matchAll(/<figure class="chart" id="([^"]+)"/g)].map((m) => m[1])).toEqual(['d0-quality', 'd0-depth']);
+    // Quality vs latency and quality vs depth; no reranker, so no throughput or stand-in chart. The wins/losses
+    // chart first when the decisions compare something other than the baseline with it.
+    const results = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as {
+      statistics?: { baselines: Record<string, string> };
+      decisions?: { budgetMs: number | null; recommended: { id: string } | null; best: { id: string } | null }[];
+    };
+    const baseline = results.statistics?.baselines['tech-qa'];
+    const compared = baseline !== undefined && (results.decisions ?? []).some((d) => (d.recommended && d.recommended.id !== baseline) || (d.budgetMs === null && d.best && d.best.id !== baseline));
+    expect([...page.matchAll(/<figure class="chart" id="([^"]+)"/g)].map((m) => m[1])).toEqual([...(compared ? ['d0-winloss'] : []), 'd0-quality', 'd0-depth']);
     expect((page.match(/<svg /g) ?? []).length).toBeGreaterThanOrEqual(2);
   });
 

@@ -139,8 +139,16 @@ describe('the page of a run with statistics', async () => {
     const decision = page.slice(page.indexOf('<section id="decision">'), page.indexOf('</section>'));
     expect(decision).toContain('<h2>Decision: which configuration to ship</h2>');
     // The recommended configuration per budget, with mean, interval, Δ vs baseline and latency.
-    expect(decision).toContain('<td>≤ 100 ms, ≤ 1000 ms, no budget</td><td><code>bm25/k5/ce</code> <span class="muted">b4</span> <span class="badge rec">recommended</span></td>');
-    expect(decision).toContain('<td class="num" data-v="0.65">0.6500</td><td class="num">[0.6000, 0.7000]</td><td class="num">+0.0300<span class="sub">adj. p 0.600</span></td><td class="num" data-v="11.4">11.4</td>');
+    expect(decision).toContain(
+      '<td><span class="nw">≤ 100 ms</span><span class="nw">≤ 1000 ms</span><span class="nw">no budget</span></td><td><code>bm25/k5/ce</code> <span class="muted">b4</span> <span class="badge rec">recommended</span></td>',
+    );
+    expect(decision).toContain(
+      '<td class="num" data-v="0.65">0.6500<span class="sub">[0.6000, 0.7000]</span></td><td class="num" data-v="0.030000000000000027">+0.0300<span class="sub">adj. p 0.600</span></td><td class="num" data-v="11.4">11.4</td>',
+    );
+    // The best within those budgets, and how far the recommended one is below it.
+    expect(decision).toContain(
+      '<td><code>bm25/k10/ce</code> <span class="muted">b4</span></td><td class="num" data-v="0.68">0.6800<span class="sub">[0.6300, 0.7300]</span></td><td class="num" data-v="-0.03">−0.0300<span class="sub">Holm-adj. p 0.300</span></td>',
+    );
     // Each budget's reason, escaped.
     for (const d of results.decisions!) expect(decision).toContain(escapeHtml(d.reason));
     // The selection estimate beside the naive best.

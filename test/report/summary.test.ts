@@ -38,6 +38,9 @@ describe('summary.md of a run with decisions', async () => {
       '| baseline | bm25/k10/none | 0.620 [0.570, 0.670] | | 0.15 | | | | |',
     ].join('\n');
     expect(summary).toContain(table);
+    expect(summary).toContain(
+      "Decision on nDCG@10, total p95 latency per query at the fastest batch size; baseline bm25/k10/none. Means with 95 % bootstrap intervals; Δ vs the baseline with its p-value (paired randomization test, adjusted by Holm over the dataset's configurations); ▲/▼ significantly better/worse (p ≤ α = 0.05).",
+    );
   });
 
   it('the decision sentences, the selection estimate beside the naive best, the stand-ins as cost only, the chart', () => {
