@@ -28,8 +28,6 @@ const standInIds = rows.filter(isStandIn).map((r) => r.id);
 
 /** The id fixture.ts gives a row. */
 const rowId = (retriever: string, k: number, reranker: string, b?: number): string => `${DATASET}/${retriever}/k${k}/${reranker}${b === undefined ? '' : `/b${b}`}`;
-/** Row ids in fixture order (retriever, depth, reranker, batch size as fixture.ts loops). */
-const byRowOrder = (a: string, b: string): number => rows.findIndex((r) => r.id === a) - rows.findIndex((r) => r.id === b);
 const byJson = (a: unknown, b: unknown): number => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
 /** The value with every number rounded to 9 decimals, so figures computed by hand compare with toEqual. */
 function rounded(v: unknown): unknown {
