@@ -1,9 +1,9 @@
-/** `rbench report <results.json> [--out FILE]`: (re)renders the HTML report of a results file. */
+/** `rbench report <results.json> [--out FILE]`: (re)renders the HTML report of a results file, with summary.md and summary.svg beside it. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { readResultsFile } from './input.js';
-import { writeReport } from './render.js';
+import { writeReport, type WrittenReport } from './render.js';
 
 export interface ReportArgs {
   results: string;
@@ -26,7 +26,7 @@ export function reportTarget(resultsFile: string, out: string | undefined): stri
 export async function reportCommandImpl(args: ReportArgs): Promise<number> {
   const results = readResultsFile(args.results);
   const target = reportTarget(args.results, args.out);
-  let written: string;
+  let written: WrittenReport;
   try {
     written = await writeReport(results, target);
   } catch (e) {
@@ -36,7 +36,8 @@ export async function reportCommandImpl(args: ReportArgs): Promise<number> {
     }
     throw e;
   }
-  const kb = Math.round(fs.statSync(written).size / 1024);
-  process.stderr.write(`rbench: report ${path.relative(process.cwd(), written) || written} (${kb} KB, self-contained)\n`);
+  const rel = (f: string) => path.relative(process.cwd(), f) || f;
+  const kb = Math.round(fs.statSync(written.file).size / 1024);
+  process.stderr.write(`rbench: report ${rel(written.file)} (${kb} KB, self-contained); summary ${rel(written.summary)}${written.summarySvg ? ` with ${path.basename(written.summarySvg)}` : ''}\n`);
   return 0;
 }

@@ -98,3 +98,32 @@ export function numCell(x: number | null | undefined, text: string, cls = ''): H
   const c = `num${cls ? ` ${cls}` : ''}`;
   return finite(x) ? html`<td class="${c}" data-v="${x}">${text}</td>` : html`<td class="${c} missing">${text}</td>`;
 }
+
+/** A signed difference: `+0.0312`, `−0.0040` (a real minus sign), 4 decimals. */
+export function fmtDelta(x: number | null | undefined): string {
+  return finite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}` : '—';
+}
+
+/** A p-value: `< 0.001` below 0.001, else 3 decimals; `n/a` when missing. */
+export function fmtP(p: number | null | undefined): string {
+  return finite(p) ? (p < 0.001 ? '< 0.001' : p.toFixed(3)) : 'n/a';
+}
+
+/** A 95 % interval as `[0.6410, 0.7650]`; '' when either bound is missing. */
+export function fmtCi(ci: readonly [number, number] | null | undefined): string {
+  return ci && finite(ci[0]) && finite(ci[1]) ? `[${ci[0].toFixed(4)}, ${ci[1].toFixed(4)}]` : '';
+}
+
+/** Total latency in ms: 3 significant digits, `ms` appended; `—` when missing or infinite (untimed). */
+export function fmtMs(x: number | null | undefined): string {
+  return finite(x) ? `${fmtSig(x)} ms` : '—';
+}
+
+/**
+ * The significance marker of a comparison with the baseline: ▲ significantly better, ▼ significantly
+ * worse, '' otherwise (not significant, or no comparison).
+ */
+export function sigMarker(c: { delta: number; significant: boolean } | null | undefined): '▲' | '▼' | '' {
+  if (!c || !c.significant || !finite(c.delta) || c.delta === 0) return '';
+  return c.delta > 0 ? '▲' : '▼';
+}

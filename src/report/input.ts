@@ -1,8 +1,12 @@
 /**
  * What the report reads from a results file, validated (zod). The schema lists only the fields the report
- * shows; anything else in the file (per-query values, future additions) is dropped on parsing, so a report
- * never carries per-query data. `ResultsFile` (what `rbench run` holds in memory) is assignable to
- * `ReportResults`, so the run renders from memory and `rbench report` from the file through the same code.
+ * shows; anything else in the file (future additions, and the per-query values of every row but the few the
+ * wins/losses chart compares: see `keepPerQuery`) is dropped on parsing, so a report never carries the bulk of
+ * the per-query data. `ResultsFile` (what `rbench run` holds in memory) is assignable to `ReportResults`, so
+ * the run renders from memory and `rbench report` from the file through the same code.
+ *
+ * The statistics (`qualityId`, `ci95`, `vsBaseline` on rows; `statistics`, `selection`, `decisions` on the
+ * file) are optional: files written before rbench computed them, and runs without quality, render too.
  *
  * JSON has no NaN: a statistic that was NaN in memory (a stage timed on zero samples) is `null` in the file.
  * Such numbers parse to NaN here, so both paths see the same values and the report shows them as missing.
@@ -20,6 +24,68 @@ const num = z
   .number()
   .nullable()
   .transform((v) => v ?? Number.NaN);
+
+/** A 95 % interval; `[NaN, NaN]` in memory (JSON `[null, null]`) when it could not be computed. */
+const interval = z.tuple([num, num]);
+
+const baselineComparison = z.object({
+  baseline: z.string(),
+  delta: num,
+  ci95: interval,
+  p: num,
+  pExact: z.boolean(),
+  pTTest: z.number().nullable(),
+  pAdjusted: num,
+  significant: z.boolean(),
+  wins: z.number(),
+  losses: z.number(),
+  ties: z.number(),
+});
+
+const perQuery = z.record(z.string(), z.record(z.string(), num));
+
+const statistics = z.object({
+  test: z.literal('randomization'),
+  correction: z.enum(['holm', 'bonferroni', 'bh', 'none']),
+  alpha: z.number(),
+  bootstrap: z.number(),
+  permutations: z.number(),
+  seed: z.number(),
+  baselines: z.record(z.string(), z.string()),
+});
+
+const selection = z.object({
+  dataset: z.string(),
+  metric: z.string(),
+  method: z.enum(['cross-validation', 'split']),
+  folds: z.number().optional(),
+  selectedOn: z.string().optional(),
+  queries: z.number(),
+  naiveBest: z.object({ id: z.string(), mean: num }),
+  estimate: num,
+  gap: num,
+  chosen: z.record(z.string(), z.number()),
+});
+
+const decisionPick = z.object({
+  id: z.string(),
+  batchSize: z.number().nullable(),
+  mean: num,
+  ci95: interval,
+  latencyMs: num,
+  vsBaseline: z.object({ delta: num, pAdjusted: num, significant: z.boolean() }).optional(),
+});
+
+const decision = z.object({
+  dataset: z.string(),
+  metric: z.string(),
+  latency: z.enum(['p95', 'p50']),
+  budgetMs: z.number().nullable(),
+  best: decisionPick.nullable(),
+  recommended: decisionPick.extend({ vsBest: z.object({ delta: num, pAdjusted: z.number().nullable() }) }).nullable(),
+  reason: z.string(),
+  standIns: z.array(z.object({ id: z.string(), batchSize: z.number().nullable(), latencyMs: num })),
+});
 
 const latencyStats = z.object({ p50: num, p95: num, p99: num, mean: num, n: z.number() });
 
@@ -50,6 +116,10 @@ const rowSchema = z.object({
   latencyMs: z.object({ retrieve: latencyStats, rerank: latencyStats.nullable(), total: latencyStats }).nullable(),
   throughput: z.object({ queriesPerSec: num, pairsPerSec: num.nullable() }).nullable(),
   run: z.string().nullable(),
+  /** Absent in files written before decisions: `qualityIdOf` derives it from the id. */
+  qualityId: z.string().optional(),
+  ci95: z.record(z.string(), interval).optional(),
+  vsBaseline: z.record(z.string(), baselineComparison).optional(),
 });
 
 const resultsSchema = z.object({
@@ -84,15 +154,73 @@ const resultsSchema = z.object({
       qrels: z.number(),
       sha256: z.string(),
       warnings: z.array(z.string()),
+      /** A split run only to choose configurations for another dataset (`selectOn`): that dataset's label. */
+      selectionFor: z.string().optional(),
     }),
   ),
   work: z.record(z.string(), z.number()),
   results: z.array(rowSchema),
+  statistics: statistics.optional(),
+  selection: z.array(selection).optional(),
+  decisions: z.array(decision).optional(),
 });
 
-export type ReportResults = z.output<typeof resultsSchema>;
-export type ReportRow = ReportResults['results'][number];
+/**
+ * A row as the report reads it. `perQuery` (query → metric → value) is not in the schema, so parsing drops
+ * it; `validateResults` puts it back only on the rows the wins/losses chart needs. A run's in-memory results
+ * have it on every row, and the report reads only those rows'.
+ */
+export type ReportRow = z.output<typeof rowSchema> & { perQuery?: Record<string, Record<string, number>> | null };
+export type ReportResults = Omit<z.output<typeof resultsSchema>, 'results'> & { results: ReportRow[] };
 export type ReportDataset = ReportResults['datasets'][number];
+export type ReportDecision = NonNullable<ReportResults['decisions']>[number];
+export type ReportSelection = NonNullable<ReportResults['selection']>[number];
+export type ReportStatistics = NonNullable<ReportResults['statistics']>;
+export type ReportComparison = NonNullable<ReportRow['vsBaseline']>[string];
+
+/** A row's quality configuration: `qualityId`, or (older files) its id without the trailing `/b<N>`. */
+export function qualityIdOf(r: { id: string; qualityId?: string; batchSize: number | null }): string {
+  if (r.qualityId !== undefined) return r.qualityId;
+  return r.batchSize === null ? r.id : r.id.replace(/\/b\d+$/, '');
+}
+
+/**
+ * The quality configurations whose per-query values the report uses, per dataset: the baseline, the
+ * recommended configuration of every budget and the best with no budget (the wins/losses chart).
+ */
+export function perQueryNeeded(results: Pick<ReportResults, 'statistics' | 'decisions'>): Set<string> {
+  const ids = new Set<string>();
+  for (const id of Object.values(results.statistics?.baselines ?? {})) ids.add(id);
+  for (const d of results.decisions ?? []) {
+    if (d.recommended) ids.add(d.recommended.id);
+    if (d.best && d.budgetMs === null) ids.add(d.best.id);
+  }
+  return ids;
+}
+
+/**
+ * Puts back the per-query values of the rows `perQueryNeeded` names (the first row of each such quality
+ * configuration: its batch sizes share them), validated; every other row's stay out of memory.
+ */
+function keepPerQuery(raw: unknown, parsed: ReportResults, file: string): void {
+  const needed = perQueryNeeded(parsed);
+  if (needed.size === 0) return;
+  const rawRows = (raw as { results: unknown[] }).results;
+  const done = new Set<string>();
+  parsed.results.forEach((row, i) => {
+    const q = qualityIdOf(row);
+    if (!needed.has(q) || done.has(q)) return;
+    const value = (rawRows[i] as { perQuery?: unknown }).perQuery;
+    if (value === undefined || value === null) return;
+    const checked = perQuery.safeParse(value);
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
+      throw new UsageError(`not a valid rbench results file: field \`${formatPath(['results', i, 'perQuery', ...issue.path])}\`: ${issue.message.replace(/^Invalid input: /, '')}.`, { file, hint: HINT });
+    }
+    row.perQuery = checked.data;
+    done.add(q);
+  });
+}
 
 function formatPath(p: readonly PropertyKey[]): string {
   return p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
@@ -137,6 +265,7 @@ export function validateResults(raw: unknown, file: string): ReportResults {
     const more = parsed.error.issues.length > 3 ? ` (and ${parsed.error.issues.length - 3} more)` : '';
     throw new UsageError(`not a valid rbench results file: ${issues.join('; ')}${more}.`, { file, hint: HINT });
   }
+  keepPerQuery(raw, parsed.data, file);
   return parsed.data;
 }
 

@@ -1,9 +1,10 @@
 /**
  * Renders a results file to the self-contained HTML report: static SVG of every chart (Vega's headless
- * renderer, no canvas needed), the chart libraries inlined from node_modules, the data inlined as JSON.
+ * renderer, no canvas needed), the chart libraries inlined from node_modules, the data inlined as JSON;
+ * and beside it summary.md with its one chart, summary.svg (summary.ts).
  *
  * vega and vega-lite are imported here, lazily, when a report is written: other commands never load them.
- * The page is deterministic: the same results give the same bytes (no clock, no random ids).
+ * The files are deterministic: the same results give the same bytes (no clock, no random ids).
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,6 +14,7 @@ import { writeAtomic } from '../experiment/results.js';
 import type { ReportResults } from './input.js';
 import { pageHtml, type InlineLibrary } from './page.js';
 import { scopeSvgIds } from './svg.js';
+import { summaryChart, summaryMarkdown } from './summary.js';
 import { allCharts, buildViews, type ChartDef } from './view.js';
 
 /** The browser builds inlined into the page, in load order (vega-lite needs vega; vega-embed needs both). */
@@ -123,36 +125,79 @@ async function renderSvgs(charts: readonly ChartDef[]): Promise<Map<string, stri
   return svgs;
 }
 
-/** The report page of a results file, as a string. */
-export async function renderReport(results: ReportResults): Promise<string> {
-  const views = buildViews(results);
-  const svgs = await renderSvgs(allCharts(views));
-  return pageHtml({ results, views, svgs, libraries: chartLibraries() });
+/** What a report consists of: the page, summary.md and the chart summary.md shows (null when there is none). */
+export interface RenderedReport {
+  page: string;
+  summary: string;
+  summarySvg: string | null;
 }
 
-/** Renders the report and writes it atomically to `file`; returns the absolute path. */
-export async function writeReport(results: ReportResults, file: string): Promise<string> {
-  const page = await renderReport(results);
-  const abs = path.resolve(file);
-  writeAtomic(abs, page);
-  return abs;
+/** summary.md's chart, next to it. */
+export const SUMMARY_FILE = 'summary.md';
+export const SUMMARY_SVG = 'summary.svg';
+
+/** The report page, summary.md and summary.svg of a results file, as strings. */
+export async function renderReportFiles(results: ReportResults): Promise<RenderedReport> {
+  const views = buildViews(results);
+  const svgs = await renderSvgs(allCharts(views));
+  const page = pageHtml({ results, views, svgs, libraries: chartLibraries() });
+  const chart = summaryChart(views);
+  const summarySvg = chart ? scopeSvgIds(await renderSvg(chart.spec), 'summary') : null;
+  const summary = summaryMarkdown(results, views, chart ? { file: SUMMARY_SVG, alt: chart.alt } : null);
+  return { page, summary, summarySvg };
+}
+
+/** The report page of a results file, as a string. */
+export async function renderReport(results: ReportResults): Promise<string> {
+  return (await renderReportFiles(results)).page;
+}
+
+export interface WrittenReport {
+  /** The page (absolute path). */
+  file: string;
+  /** summary.md beside it (absolute path). */
+  summary: string;
+  /** summary.svg beside it, when there is a chart. */
+  summarySvg: string | null;
+}
+
+/** Removes a file if it is one (a stale output of an earlier run); anything else is left alone. */
+function removeFile(file: string): void {
+  try {
+    if (fs.statSync(file).isFile()) fs.rmSync(file);
+  } catch {
+    // nothing there
+  }
 }
 
 /**
- * The report of a finished `rbench run`: `<outDir>/index.html`. Called after results.json is written, so a
- * rendering failure loses nothing; it is returned as `error` (the caller prints it) and any index.html
- * left by an earlier run in that folder is removed, so the folder never pairs new results with an old report.
+ * Renders the report and writes it atomically to `file`, with summary.md and summary.svg in the same folder
+ * (a summary.svg of an earlier run is removed when this one has no chart). The page is written last.
  */
-export async function writeRunReport(results: ReportResults, outDir: string): Promise<{ file: string } | { error: string }> {
+export async function writeReport(results: ReportResults, file: string): Promise<WrittenReport> {
+  const { page, summary, summarySvg } = await renderReportFiles(results);
+  const abs = path.resolve(file);
+  const dir = path.dirname(abs);
+  const svgFile = path.join(dir, SUMMARY_SVG);
+  if (summarySvg === null) removeFile(svgFile);
+  else writeAtomic(svgFile, summarySvg);
+  writeAtomic(path.join(dir, SUMMARY_FILE), summary);
+  writeAtomic(abs, page);
+  return { file: abs, summary: path.join(dir, SUMMARY_FILE), summarySvg: summarySvg === null ? null : svgFile };
+}
+
+/**
+ * The report of a finished `rbench run`: `<outDir>/index.html`, `summary.md` and `summary.svg`. Called after
+ * results.json is written, so a rendering failure loses nothing; it is returned as `error` (the caller prints
+ * it) and any report files left by an earlier run in that folder are removed, so the folder never pairs new
+ * results with an old report.
+ */
+export async function writeRunReport(results: ReportResults, outDir: string): Promise<WrittenReport | { error: string }> {
   const file = path.join(outDir, 'index.html');
   try {
-    return { file: await writeReport(results, file) };
+    return await writeReport(results, file);
   } catch (e) {
-    try {
-      if (fs.statSync(file).isFile()) fs.rmSync(file);
-    } catch {
-      // nothing there
-    }
+    for (const f of [file, path.join(outDir, SUMMARY_FILE), path.join(outDir, SUMMARY_SVG)]) removeFile(f);
     return { error: e instanceof Error ? e.message : String(e) };
   }
 }

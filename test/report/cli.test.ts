@@ -1,5 +1,5 @@
 /**
- * `rbench run` writes index.html; `rbench report` re-renders it from results.json (byte-identical); bad
+ * `rbench run` writes index.html and summary.md; `rbench report` re-renders them from results.json (byte-identical); bad
  * input exits 2 with a one-paragraph message. Real `node bin/rbench.js` processes on a tiny experiment
  * (bundled tech-qa, BM25 only, 2 timed queries: about a second).
  */
@@ -61,29 +61,50 @@ describe('rbench run writes the report', () => {
     expect(page).not.toMatch(/<link\b[^>]*href\s*=\s*["']?https?:/i);
     expect(page).not.toMatch(/<(img|iframe|object|embed)\b[^>]*(src|data)\s*=\s*["']?https?:/i);
     expect(page).toContain('<svg');
-    // Quality vs latency and quality vs depth; no reranker, so no throughput or stand-in chart.
-    expect([...page.matchAll(/<figure class="chart" id="([^"]+)"/g)].map((m) => m[1])).toEqual(['d0-quality', 'd0-depth']);
+    // Quality vs latency and quality vs depth; no reranker, so no throughput or stand-in chart. The wins/losses
+    // chart first when the decisions compare something other than the baseline with it.
+    const results = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as {
+      statistics?: { baselines: Record<string, string> };
+      decisions?: { budgetMs: number | null; recommended: { id: string } | null; best: { id: string } | null }[];
+    };
+    const baseline = results.statistics?.baselines['tech-qa'];
+    const compared = baseline !== undefined && (results.decisions ?? []).some((d) => (d.recommended && d.recommended.id !== baseline) || (d.budgetMs === null && d.best && d.best.id !== baseline));
+    expect([...page.matchAll(/<figure class="chart" id="([^"]+)"/g)].map((m) => m[1])).toEqual([...(compared ? ['d0-winloss'] : []), 'd0-quality', 'd0-depth']);
     expect((page.match(/<svg /g) ?? []).length).toBeGreaterThanOrEqual(2);
   });
 
-  it('carries no per-query data', () => {
+  it('carries per-query data only in the wins/losses chart (none without one)', () => {
     const page = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
     const results = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as { results: { perQuery: Record<string, unknown> }[] };
     const qids = Object.keys(results.results[0].perQuery);
     expect(qids.length).toBeGreaterThan(10);
     expect(page).not.toContain('perQuery');
-    for (const q of qids.slice(0, 10)) expect(page).not.toContain(q);
+    const outside = page.replace(/<figure class="chart" id="d\d+-winloss"[\s\S]*?<\/figure>\s*<script type="application\/json" id="spec-d\d+-winloss">[\s\S]*?<\/script>/g, '');
+    for (const q of qids.slice(0, 10)) expect(outside).not.toContain(q);
+  });
+
+  it('summary.md and summary.svg beside the report, summary.md referencing the chart', () => {
+    const summary = fs.readFileSync(path.join(out, 'summary.md'), 'utf8');
+    expect(summary.startsWith('# rbench: tiny\n')).toBe(true);
+    expect(summary).toContain('\n## tech-qa\n');
+    expect(summary).toContain('](summary.svg)');
+    expect(fs.readFileSync(path.join(out, 'summary.svg'), 'utf8').startsWith('<svg')).toBe(true);
+    expect(Buffer.byteLength(summary)).toBeLessThan(64 * 1024);
   });
 });
 
 describe('rbench report', () => {
-  it('re-renders the same bytes as the run wrote, to --out or beside the results file by default', () => {
+  it('re-renders the same bytes as the run wrote (page, summary.md, summary.svg), to --out or beside the results file by default', () => {
     const original = fs.readFileSync(path.join(out, 'index.html'));
+    const originalSummary = fs.readFileSync(path.join(out, 'summary.md'));
+    const originalSvg = fs.readFileSync(path.join(out, 'summary.svg'));
     const other = path.join(tmp, 'other.html');
     const r = rbench('report', resultsFile, '--out', other);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/report .*other\.html \(\d+ KB, self-contained\)/);
+    expect(r.stderr).toMatch(/report .*other\.html \(\d+ KB, self-contained\); summary .*summary\.md with summary\.svg/);
     expect(fs.readFileSync(other).equals(original)).toBe(true);
+    expect(fs.readFileSync(path.join(tmp, 'summary.md')).equals(originalSummary)).toBe(true);
+    expect(fs.readFileSync(path.join(tmp, 'summary.svg')).equals(originalSvg)).toBe(true);
     fs.rmSync(path.join(out, 'index.html'));
     expect(rbench('report', resultsFile).code).toBe(0);
     expect(fs.readFileSync(path.join(out, 'index.html')).equals(original)).toBe(true);
@@ -138,15 +159,15 @@ describe('rbench report', () => {
 });
 
 describe('writeRunReport (the run hook)', () => {
-  it('a rendering failure is returned, not thrown, and a stale index.html is removed', async () => {
+  it('a rendering failure is returned, not thrown, and a stale index.html, summary.md and summary.svg are removed', async () => {
     const dir = path.join(tmp, 'stale');
     fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, 'index.html'), 'old report');
+    for (const f of ['index.html', 'summary.md', 'summary.svg']) fs.writeFileSync(path.join(dir, f), 'old report');
     const broken = syntheticResults();
     (broken.results[0] as { retriever: unknown }).retriever = null;
     const r = await writeRunReport(broken, dir);
     expect('error' in r).toBe(true);
-    expect(fs.existsSync(path.join(dir, 'index.html'))).toBe(false);
+    for (const f of ['index.html', 'summary.md', 'summary.svg']) expect(fs.existsSync(path.join(dir, f))).toBe(false);
   });
 
   it('an unwritable target is returned as an error too', async () => {

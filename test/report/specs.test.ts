@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { compileSpec, renderSvg } from '../../src/report/render.js';
 import {
   CEILING_SERIES,
+  decisionRoles,
+  decisionsOf,
   depthPoints,
   FIRST_STAGE_SERIES,
   hasQuality,
@@ -17,7 +19,7 @@ import {
 } from '../../src/report/select.js';
 import { depthSpec, qualityLatencySpec, STAND_IN_TITLE, standInCostSpec, throughputSpec } from '../../src/report/specs.js';
 import { buildViews } from '../../src/report/view.js';
-import { DATASET, syntheticResults } from './fixture.js';
+import { BASELINE, DATASET, decidedResults, RECOMMENDED, syntheticResults } from './fixture.js';
 
 const results = syntheticResults();
 const rows = results.results;
@@ -26,8 +28,6 @@ const standInIds = rows.filter(isStandIn).map((r) => r.id);
 
 /** The id fixture.ts gives a row. */
 const rowId = (retriever: string, k: number, reranker: string, b?: number): string => `${DATASET}/${retriever}/k${k}/${reranker}${b === undefined ? '' : `/b${b}`}`;
-/** Row ids in fixture order (retriever, depth, reranker, batch size as fixture.ts loops). */
-const byRowOrder = (a: string, b: string): number => rows.findIndex((r) => r.id === a) - rows.findIndex((r) => r.id === b);
 const byJson = (a: unknown, b: unknown): number => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
 /** The value with every number rounded to 9 decimals, so figures computed by hand compare with toEqual. */
 function rounded(v: unknown): unknown {
@@ -60,23 +60,37 @@ describe('chart points', () => {
     expect(rows.filter(isStandIn).every((r) => r.metrics !== null && !hasQuality(r))).toBe(true);
   });
 
-  it('quality points: every row with quality and latency, no stand-in; the frontier is the non-dominated set', () => {
+  it('quality points: one per quality configuration at its fastest batch size, no stand-in; the frontier is the non-dominated set', () => {
     const q = qualityPoints(rows, metrics);
-    expect(q.map((p) => p.id).sort()).toEqual(rows.filter(hasQuality).map((r) => r.id).sort());
-    expect(q.some((p) => standInIds.includes(p.id))).toBe(false);
-    const frontier = q.filter((p) => p.frontier).sort((a, b) => a.latencyP50 - b.latencyP50);
+    // Batch sizes are folded: 2 retrievers x 2 depths x (none, ce, ce-interp).
+    expect(q.map((p) => p.id).sort()).toEqual([...new Set(rows.filter(hasQuality).map((r) => r.id.replace(/\/b\d+$/, '')))].sort());
+    expect(q).toHaveLength(12);
+    expect(q.some((p) => standInIds.some((id) => id.startsWith(`${p.id}/`)))).toBe(false);
+    const frontier = q.filter((p) => p.frontier).sort((a, b) => a.latency - b.latency);
     for (const p of q) {
-      const dominated = q.some((o) => o.latencyP50 <= p.latencyP50 && o.quality >= p.quality && (o.latencyP50 < p.latencyP50 || o.quality > p.quality));
+      const dominated = q.some((o) => o.latency <= p.latency && o.quality >= p.quality && (o.latency < p.latency || o.quality > p.quality));
       expect(p.frontier).toBe(!dominated);
     }
-    // bm25 k5 and k10 without reranker cost the same: only k10 (better) is on the frontier. bm25/k10/ce/b4
-    // (0.62 + 0.06, the faster batch size) is the best.
-    const first = (k: number) => rows.find((r) => r.retriever.name === 'bm25' && r.candidates === k && !r.reranker)!.id;
-    expect(frontier[0].id).toBe(first(10));
-    expect(frontier.map((p) => p.id)).not.toContain(first(5));
-    const best = q.reduce((a, b) => (b.quality > a.quality || (b.quality === a.quality && b.latencyP50 < a.latencyP50) ? b : a));
+    // bm25 k5 and k10 without reranker cost the same: only k10 (better) is on the frontier. bm25/k10/ce (0.62 +
+    // 0.06) is the best, at batch size 4 (1.5 ms per candidate instead of 2: fixture.ts).
+    expect(frontier[0].id).toBe(rowId('bm25', 10, 'none'));
+    expect(frontier.map((p) => p.id)).not.toContain(rowId('bm25', 5, 'none'));
+    const best = q.reduce((a, b) => (b.quality > a.quality ? b : a));
     expect(best.frontier).toBe(true);
-    expect(best.id).toMatch(/bm25\/k10\/ce\/b4$/);
+    expect([best.id, best.batchSize, best.latency]).toEqual([rowId('bm25', 10, 'ce'), 4, 0.1 + 10 * 1.5]);
+  });
+
+  it('quality points take the latency statistic asked for, and carry the interval and the decision role', () => {
+    const decided = decidedResults();
+    const dm = metricInfos(decided);
+    const q = qualityPoints(decided.results, dm, 'p95', decisionRoles(decisionsOf(decided, DATASET), BASELINE));
+    const byId = new Map(q.map((p) => [p.id, p]));
+    // p95 = 1.5 x p50 (fixture.ts): bm25/k5/ce at b4 = 1.5 x (0.1 + 5 x 1.5).
+    expect(byId.get(RECOMMENDED)!.latency).toBeCloseTo(11.4, 12);
+    expect([byId.get(RECOMMENDED)!.ciLow, byId.get(RECOMMENDED)!.ciHigh].map((x) => Math.round(x * 1e9) / 1e9)).toEqual([0.6, 0.7]);
+    expect(byId.get(BASELINE)!.role).toBe('baseline; recommended (≤ 10 ms)');
+    expect(byId.get(RECOMMENDED)!.role).toBe('recommended (≤ 100 ms, ≤ 1000 ms, no budget)');
+    expect([...byId.values()].filter((p) => p.role !== null).map((p) => p.id).sort()).toEqual([BASELINE, RECOMMENDED].sort());
   });
 
   it('depth points: reranked lines, the first stage at the same depth, and candidate recall; no stand-in', () => {
@@ -137,43 +151,65 @@ describe('specs', () => {
 
   it('the quality/latency spec carries each point with its figures, the frontier flag, and every metric for the tooltip', () => {
     const v = values(specs.quality);
-    // 2 retrievers x 2 depths x (first stage alone, ce b1/b4, ce-interp b1/b4); no stand-in.
-    expect(v).toHaveLength(20);
+    // 2 retrievers x 2 depths x (first stage alone, ce, ce-interp), each at its fastest batch size; no stand-in.
+    expect(v).toHaveLength(12);
     const byId = new Map(v.map((d) => [d.id, d]));
-    // bm25 k10 ce b4 (fixture.ts): total p50 = 0.1 ms retrieval + 10 x 1.5 ms rerank = 15.1, p95 = 1.5 x p50,
-    // queries/s = 1000 / (1.1 x p50); nDCG@10 = 0.62 + 0.05 + 0.01, recall@10 = the candidates' 0.8.
-    expect(rounded(byId.get(rowId('bm25', 10, 'ce', 4)))).toEqual(
-      rounded({ id: rowId('bm25', 10, 'ce', 4), retriever: 'bm25', reranker: 'ce', candidates: 10, batchSize: 4, latency: 15.1, latencyP95: 22.65, qps: 1000 / 16.61, quality: 0.68, frontier: true, m0: 0.68, m1: 0.8 }),
+    // bm25 k10 ce, fastest at b4 (fixture.ts): total p50 = 0.1 ms retrieval + 10 x 1.5 ms rerank = 15.1, p95 =
+    // 1.5 x p50, queries/s = 1000 / (1.1 x p50); nDCG@10 = 0.62 + 0.05 + 0.01, recall@10 = the candidates' 0.8.
+    expect(rounded(byId.get(rowId('bm25', 10, 'ce')))).toEqual(
+      rounded({ id: rowId('bm25', 10, 'ce'), retriever: 'bm25', reranker: 'ce', candidates: 10, batchSize: 4, latency: 15.1, latencyP50: 15.1, latencyP95: 22.65, qps: 1000 / 16.61, quality: 0.68, ciLow: null, ciHigh: null, frontier: true, role: null, m0: 0.68, m1: 0.8 }),
     );
     // dense k5 first stage alone: 0.5 ms, nDCG@10 0.55, recall@10 0.65; the HNSW retriever's label carries its ANN recall.
     expect(rounded(byId.get(rowId('dense', 5, 'none')))).toEqual(
-      rounded({ id: rowId('dense', 5, 'none'), retriever: 'dense (ANN recall 0.987)', reranker: 'none', candidates: 5, batchSize: null, latency: 0.5, latencyP95: 0.75, qps: 1000 / 0.55, quality: 0.55, frontier: false, m0: 0.55, m1: 0.65 }),
+      rounded({ id: rowId('dense', 5, 'none'), retriever: 'dense (ANN recall 0.987)', reranker: 'none', candidates: 5, batchSize: null, latency: 0.5, latencyP50: 0.5, latencyP95: 0.75, qps: 1000 / 0.55, quality: 0.55, ciLow: null, ciHigh: null, frontier: false, role: null, m0: 0.55, m1: 0.65 }),
     );
     // The frontier worked out by hand: bm25 k10 alone (0.1 ms, 0.62), bm25 k5 ce b4 (7.6 ms, 0.65), bm25 k10 ce b4 (15.1 ms, 0.68).
-    expect(v.filter((d) => d.frontier).map((d) => d.id)).toEqual([rowId('bm25', 5, 'ce', 4), rowId('bm25', 10, 'none'), rowId('bm25', 10, 'ce', 4)].sort(byRowOrder));
+    expect(v.filter((d) => d.frontier).map((d) => d.id)).toEqual([rowId('bm25', 5, 'ce'), rowId('bm25', 10, 'none'), rowId('bm25', 10, 'ce')]);
   });
 
-  it('the quality/latency spec: frontier steps, log latency against the primary metric, colour by retriever, shape by reranker', () => {
+  it('the quality/latency spec: frontier steps, log latency against the primary metric, colour by retriever, shape by reranker, decision labels', () => {
     const spec = parts(specs.quality);
     expect(spec.title.text).toBe('nDCG@10 vs latency');
-    expect(spec.layer).toHaveLength(2);
-    const [steps, points] = spec.layer;
+    // No interval in this file: no error-bar layer.
+    expect(spec.layer).toHaveLength(4);
+    const [steps, points, above, below] = spec.layer;
     expect(steps.transform).toEqual([{ filter: 'datum.frontier' }]);
     expect(steps.mark).toMatchObject({ type: 'line', interpolate: 'step-after' });
-    expect(points.encoding.x).toEqual({ field: 'latency', type: 'quantitative', scale: { type: 'log' }, title: 'total latency per query, p50 (ms, log scale)' });
+    expect(points.encoding.x).toEqual({ field: 'latency', type: 'quantitative', scale: { type: 'log' }, title: 'total latency per query, p50 (ms, log scale; fastest batch size)' });
     expect(points.encoding.y).toEqual({ field: 'quality', type: 'quantitative', scale: { zero: false }, title: 'nDCG@10' });
     expect(points.encoding.color).toMatchObject({ field: 'retriever', type: 'nominal' });
     expect(points.encoding.shape).toMatchObject({ field: 'reranker', type: 'nominal' });
     const tooltip = points.encoding.tooltip as Array<{ field: string; title: string }>;
     expect(tooltip.map((t) => [t.field, t.title])).toEqual([
       ['id', 'configuration'],
-      ['latency', 'total p50 (ms)'],
+      ['batchSize', 'fastest batch size'],
+      ['latencyP50', 'total p50 (ms)'],
       ['latencyP95', 'total p95 (ms)'],
       ['qps', 'queries/s'],
       ['m0', 'nDCG@10'],
       ['m1', 'Recall@10'],
       ['frontier', 'on the frontier'],
+      ['role', 'decision'],
     ]);
+    expect([above.mark, below.mark]).toMatchObject([{ type: 'text' }, { type: 'text' }]);
+  });
+
+  it('with intervals, the quality/latency spec draws them as error bars from ciLow to ciHigh, and the x axis says p95', async () => {
+    const decided = decidedResults();
+    const view = buildViews(decided)[0];
+    const spec = parts(view.charts.quality!.spec);
+    expect(spec.layer).toHaveLength(5);
+    const bars = spec.layer[1];
+    expect(bars.mark).toMatchObject({ type: 'rule' });
+    expect(bars.encoding.y).toEqual({ field: 'ciLow', type: 'quantitative' });
+    expect(bars.encoding.y2).toEqual({ field: 'ciHigh' });
+    expect((spec.layer[2].encoding.x as { title: string }).title).toMatch(/p95/);
+    const { warnings } = await compileSpec(view.charts.quality!.spec);
+    expect(warnings).toEqual([]);
+    // One error bar per configuration with quality and latency (12), drawn as SVG lines.
+    const svg = await renderSvg(view.charts.quality!.spec);
+    const rules = /<g class="mark-rule role-mark[^"]*"[^>]*>([\s\S]*?)<\/g>/.exec(svg)![1];
+    expect((rules.match(/<line /g) ?? []).length).toBe(12);
   });
 
   it('the depth spec: one value per retriever, series and depth, faceted by retriever', () => {
