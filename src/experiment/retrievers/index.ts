@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { bm25Type } from './bm25.js';
 import { hybridType } from './hybrid.js';
+import { pgvectorType } from './pgvector.js';
+import { postgresFtsType } from './postgres-fts.js';
 import type { RetrieverType, Variant } from './types.js';
 import { vectorType } from './vector.js';
 
@@ -13,6 +15,8 @@ export const RETRIEVER_TYPES = {
   bm25: bm25Type,
   vector: vectorType,
   hybrid: hybridType,
+  pgvector: pgvectorType,
+  'postgres-fts': postgresFtsType,
 } as const;
 
 type Table = typeof RETRIEVER_TYPES;

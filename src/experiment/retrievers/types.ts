@@ -54,6 +54,11 @@ export interface Built {
   model?: ModelIdentity;
   /** Recall@k of approximate search against exact search on the same vectors (approximate indexes only). */
   annRecall?: (queries: Query[], k: number) => Promise<number>;
+  /**
+   * Engines outside this process (pgvector, postgres-fts): where it ran (host, never credentials), the
+   * engine's version and the table and index it read; recorded in every result row of the retriever.
+   */
+  engine?: Record<string, unknown>;
 }
 
 export interface RetrieverType<S extends EntrySchema = EntrySchema> {

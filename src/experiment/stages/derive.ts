@@ -83,6 +83,7 @@ function configurationRows(
   const { work } = ctx;
   const context = contextOf(c.final, ctx.x.config.topN, data.docs, data.queries);
   const annRecall = first.annRecall.get(v.name);
+  const engine = first.engines.get(v.name);
   const batchSizes = rv.spec ? [...new Set(rv.batchSizes)] : [null];
   const qualityId = `${data.label}/${v.name}/k${k}/${rv.name}`;
   return batchSizes.map((b) => {
@@ -104,6 +105,7 @@ function configurationRows(
       candidateRecall: c.candidateRecall,
       context,
       ...(annRecall !== undefined ? { annRecall } : {}),
+      ...(engine ? { engine } : {}),
       latencyMs: null,
       throughput: null,
       run: c.run,

@@ -18,13 +18,15 @@ export interface FirstStage {
   runs: Map<string, Run>;
   /** Recall@deepest of approximate retrievers (HNSW) against exact search over the same vectors. */
   annRecall: Map<string, number>;
+  /** Where engine retrievers (pgvector, postgres-fts) ran and on what version. */
+  engines: Map<string, Record<string, unknown>>;
 }
 
 type StoredRun = [string, [string, number][]][];
 
 export async function runFirstStage(data: PreparedDataset, components: Components, ctx: RunContext): Promise<FirstStage> {
   const { store, progress, deepest, work } = ctx;
-  const out: FirstStage = { runs: new Map(), annRecall: new Map() };
+  const out: FirstStage = { runs: new Map(), annRecall: new Map(), engines: new Map() };
   // Every retriever, unless this run is a shard: then those its work units rerank or report.
   const needed = ctx.x.retrievers.filter((v) => ctx.x.rerankers.some((rv) => ctx.computes(data.label, v.name, rv)));
   for (const v of needed) {
@@ -44,6 +46,7 @@ export async function runFirstStage(data: PreparedDataset, components: Component
     if (built.model) ctx.models.set(modelKey(built.model), built.model);
     out.runs.set(v.name, run);
     work.retrievalPasses++;
+    if (built.engine) out.engines.set(v.name, built.engine);
     if (built.annRecall) out.annRecall.set(v.name, await built.annRecall(data.queries, deepest));
   }
   return out;
