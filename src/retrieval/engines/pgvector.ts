@@ -201,7 +201,7 @@ export class PgvectorRetriever implements Retriever {
   private indexSql(table: string): string {
     const { kind, distance, m, efConstruction, lists } = this.params;
     if (kind === 'exact') return 'none';
-    const on = `${table ? quoteIdent(table) : ''} USING ${kind} (${quoteIdent(this.opts.embeddingColumn)} ${OPCLASS[distance]})`;
+    const on = `${table ? ` ${quoteIdent(table)}` : ''} USING ${kind} (${quoteIdent(this.opts.embeddingColumn)} ${OPCLASS[distance]})`;
     return kind === 'hnsw' ? `CREATE INDEX ON${on} WITH (m = ${m}, ef_construction = ${efConstruction})` : `CREATE INDEX ON${on} WITH (lists = ${lists})`;
   }
 
