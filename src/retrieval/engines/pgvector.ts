@@ -338,6 +338,22 @@ export class PgvectorRetriever implements Retriever {
     return {};
   }
 
+  /** Changes efSearch without rebuilding the index (a benchmark over efSearch shares one graph). */
+  setEfSearch(ef: number): void {
+    if (this.params.kind !== 'hnsw') throw new Error('setEfSearch on a pgvector retriever without an HNSW index');
+    this.params.efSearch = ef;
+    this.description = this.describe();
+  }
+
+  /**
+   * The statement of an approximate search for k documents, its parameters and the session settings it
+   * runs with (the benchmark runs the same through a bare client to measure rbench's overhead).
+   */
+  statement(v: Float32Array, k: number): { text: string; params: unknown[]; settings: SessionSettings } {
+    if (this.params.kind === 'exact') return { text: this.exactSql(this.queryTable), params: [vectorLiteral(v), k], settings: {} };
+    return { text: this.approxSql(this.queryTable), params: [vectorLiteral(v), k], settings: this.searchSettings(k) };
+  }
+
   /** Top-k for a query vector: one SQL statement (the engine round trip), rows in trec_eval order. */
   async searchVector(v: Float32Array, k: number): Promise<ScoredDoc[]> {
     if (k <= 0) return [];
