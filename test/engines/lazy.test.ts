@@ -13,7 +13,7 @@ const require = createRequire(import.meta.url);
 const loaded = () => Object.keys(require.cache).filter((f) => /node_modules[\\\\/](pg|@electric-sql)[\\\\/]/.test(f)).length;
 const { parseConfig } = await import('./dist/src/experiment/config.js');
 await import('./dist/src/cli/main.js').catch(() => undefined);
-parseConfig('name: x\\ndatasets: [{ name: tech-qa }]\\nretrievers:\\n  - { type: pgvector, urlEnv: PG, embedder: glove-sif }\\n  - { type: postgres-fts, urlEnv: PG }\\n', 'x.yaml');
+parseConfig('name: x\\ndatasets: [{ name: tech-qa }]\\nretrievers:\\n  - { type: pgvector, urlEnv: PG, embedder: glove-sif }\\n  - { type: postgres-fts, urlEnv: PG }\\ncandidates: [10]\\nrerankers: [none]\\n', 'x.yaml');
 const before = loaded();
 await import('./dist/src/retrieval/engines/connection.js').then((m) => m.acquireConnection('postgres://u@127.0.0.1:1/x', { who: 'probe', urlKey: 'url' })).catch(() => undefined);
 console.log(JSON.stringify({ before, after: loaded() }));
