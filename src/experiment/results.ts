@@ -48,6 +48,11 @@ export interface ResultRow {
   context: { topN: number; meanDocs: number; meanWords: number; meanTokensEstimate: number };
   /** Recall@k of an HNSW retriever's candidates against exact search with the same embeddings. */
   annRecall?: number;
+  /**
+   * Engine retrievers (pgvector, postgres-fts): where the engine ran (client, host and database, never
+   * credentials), its version (`version()`, pgvector's extversion), and the table and index it read.
+   */
+  engine?: Record<string, unknown>;
   latencyMs: StageLatency | null;
   throughput: { queriesPerSec: number; pairsPerSec: number | null } | null;
   /** Reranker failures (unparsable LLM answers etc.), tokens used, server-side timings. */

@@ -141,7 +141,7 @@ describe('vector search', () => {
     expect(row.annRecall).toBeLessThanOrEqual(1);
     expect(row.metrics!['ndcg@10']).toBeGreaterThan(0.3);
     // The row records the engine, its version and where it ran.
-    expect(row.retriever.engine).toEqual({ name: 'lancedb', version: '0.31.0', where: path.join(tmp, 'cache', 'lancedb') });
+    expect(row.engine).toEqual({ name: 'lancedb', version: '0.31.0', where: path.join(tmp, 'cache', 'lancedb') });
   });
 });
 

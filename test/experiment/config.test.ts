@@ -54,7 +54,7 @@ describe('experiment config', () => {
       [
         'exp.yaml: 4 problems in the config:',
         '  exp.yaml:6, config key `retrievers[0].kl`: `kl` is not a key of a bm25 retriever; did you mean `k1`?',
-        '  exp.yaml:7, config key `retrievers[1].type`: "vectr" is not a retriever type; did you mean `vector`? Types: bm25, vector, hybrid, lancedb.',
+        '  exp.yaml:7, config key `retrievers[1].type`: "vectr" is not a retriever type; did you mean `vector`? Types: bm25, vector, hybrid, pgvector, postgres-fts, lancedb.',
         '  exp.yaml:8, config key `candidates[1]`: expected number, received string.',
         '  exp.yaml:11, config key `rerankers[0].interpolate.wieght`: `wieght` is not a key of `rerankers[0].interpolate`; did you mean `weight`?',
         'See README "Experiment config" for every key and its allowed values.',

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { bm25Type } from './bm25.js';
 import { hybridType } from './hybrid.js';
 import { lancedbType } from './lancedb.js';
+import { pgvectorType } from './pgvector.js';
+import { postgresFtsType } from './postgres-fts.js';
 import type { RetrieverType, Variant } from './types.js';
 import { vectorType } from './vector.js';
 
@@ -14,6 +16,8 @@ export const RETRIEVER_TYPES = {
   bm25: bm25Type,
   vector: vectorType,
   hybrid: hybridType,
+  pgvector: pgvectorType,
+  'postgres-fts': postgresFtsType,
   lancedb: lancedbType,
 } as const;
 

@@ -54,15 +54,15 @@ export interface Built {
   model?: ModelIdentity;
   /** Recall@k of approximate search against exact search on the same vectors (approximate indexes only). */
   annRecall?: (queries: Query[], k: number) => Promise<number>;
-  /** A database engine: which, its version, and where it ran (host or folder, never credentials); results record it. */
+  /**
+   * Database engines (pgvector, postgres-fts, lancedb): which, where it ran (host, never credentials), the
+   * engine's version and the table and index it read; recorded in every result row of the retriever.
+   */
   engine?: EngineInfo;
 }
 
-export interface EngineInfo {
-  name: string;
-  version: string;
-  where: string;
-}
+/** What results record of a database engine: at least its name, version and where it ran (no credentials). */
+export type EngineInfo = Record<string, unknown>;
 
 export interface RetrieverType<S extends EntrySchema = EntrySchema> {
   /** Strict schema of a config entry: `type`, `name?`, `sweep?` and the type's own keys. */

@@ -95,7 +95,7 @@ function configurationRows(
       id: b === null ? qualityId : `${qualityId}/b${b}`,
       qualityId,
       dataset: data.label,
-      retriever: { ...retrieverRecord(v), ...(engine ? { engine } : {}) },
+      retriever: retrieverRecord(v),
       candidates: k,
       reranker: null, // filled in once the model's identity is known (after the timing pass)
       batchSize: b,
@@ -105,6 +105,7 @@ function configurationRows(
       candidateRecall: c.candidateRecall,
       context,
       ...(annRecall !== undefined ? { annRecall } : {}),
+      ...(engine ? { engine } : {}),
       latencyMs: null,
       throughput: null,
       run: c.run,

@@ -18,7 +18,7 @@ export interface FirstStage {
   runs: Map<string, Run>;
   /** Recall@deepest of approximate retrievers (HNSW) against exact search over the same vectors. */
   annRecall: Map<string, number>;
-  /** Database engines: which, version and where they ran, per retriever variant. */
+  /** Where engine retrievers (pgvector, postgres-fts, lancedb) ran and on what version. */
   engines: Map<string, EngineInfo>;
 }
 
@@ -47,6 +47,7 @@ export async function runFirstStage(data: PreparedDataset, components: Component
     if (built.engine) out.engines.set(v.name, built.engine);
     out.runs.set(v.name, run);
     work.retrievalPasses++;
+    if (built.engine) out.engines.set(v.name, built.engine);
     if (built.annRecall) out.annRecall.set(v.name, await built.annRecall(data.queries, deepest));
   }
   return out;
