@@ -14,8 +14,10 @@
  *
  *   npm run build && npm run bench:engines [-- --reps N]
  *
- * Prints the tables (markdown) and ends with one JSON line of the figures. LanceDB's rows are added where
- * the table says so when the lancedb retriever type is merged.
+ * LanceDB (embedded, in a temporary folder) is measured on the same cached vectors by `benchLanceDb`
+ * (src/retrieval/engines/lancedb-bench.ts), its latency plus the query embedding, like the others.
+ *
+ * Prints the tables (markdown) and ends with one JSON line of the figures.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -134,6 +136,27 @@ rerankers: [none]
   }
   const pgExactVsMem = annRecall(exactMem, exactPg, K);
 
+  // LanceDB (embedded, a temporary folder), on the same cached vectors; loaded only here.
+  const { cached } = await components.embedder('glove-sif', 64);
+  const docVectors = await cached.embedDocuments(ds.corpus.map((d) => (d.title ? `${d.title} ${d.text}` : d.text)));
+  const queryVectors = await embedder.embedQueries(queries.map((q) => q.text));
+  const { benchLanceDb } = await import('../src/retrieval/engines/lancedb-bench.js');
+  const lance = await benchLanceDb({
+    ids: ds.corpus.map((d) => d.id),
+    vectors: docVectors,
+    queries: queries.map((q, i) => ({ id: q.id, vector: queryVectors[i] })),
+    index: 'ivf_hnsw_sq',
+    distance: 'cosine',
+    indexParams: { m: 16, efConstruction: 64 },
+    settings: EF.map((ef) => ({ ef })),
+    k: K,
+    repetitions: REPS,
+  });
+  // Its latencies are of the search given the query vector: add the query embedding, as the retrieve stage does.
+  for (const st of lance.settings) {
+    dense.push({ engine: 'LanceDB (embedded)', index: 'ivf_hnsw_sq m 16, efC 64', efSearch: st.search.ef ?? null, buildS: lance.buildMs.total / 1000, p50: st.latencyMs.p50 + qEmbed.p50, p95: st.latencyMs.p95 + qEmbed.p95, recall: st.recall });
+  }
+
   // 2. Lexical search.
   const lexical: { engine: string; ndcg10: number; recall100: number; buildS: number; p50: number; p95: number }[] = [];
   for (const [n, label] of [['bm25', 'BM25 (rbench, Lucene-exact)'], ['pg-fts', 'Postgres FTS, match all (websearch_to_tsquery)'], ['pg-fts-any', 'Postgres FTS, match any (lexemes ORed)']] as const) {
@@ -197,7 +220,6 @@ rerankers: [none]
   out.push('| engine | index | efSearch | build (s) | query p50 (ms) | query p95 (ms) | recall@10 vs exact |');
   out.push('| --- | --- | --- | --- | --- | --- | --- |');
   for (const r of dense) out.push(`| ${r.engine} | ${r.index} | ${r.efSearch ?? '–'} | ${f(r.buildS, 1)} | ${f(r.p50)} | ${f(r.p95)} | ${r.efSearch === null ? (r.engine === 'pgvector' ? `exact (${f(pgExactVsMem, 4)} of rbench's exact top-10)` : 'exact') : f(r.recall, 3)} |`);
-  out.push('| LanceDB | (added with the lancedb retriever type) | 20 / 40 / 100 | | | | |');
   out.push('');
   out.push(`Query latency = the retrieve stage of \`rbench run\`: embedding the query (GloVe SIF, p50 ${f(qEmbed.p50, 3)} ms alone) + the search. Build: in memory, the graph; pgvector, the table load (multi-row INSERT) + index build + ANALYZE (corpus embeddings cached; embedding them took ${f(embedMs / 1000, 1)} s, shown as the exact row's build).`);
   out.push('');
@@ -209,8 +231,9 @@ rerankers: [none]
   out.push('| rbench overhead per query | bare node-postgres p50 (ms) | rbench p50 (ms) | overhead |');
   out.push('| --- | --- | --- | --- |');
   for (const r of overhead) out.push(`| ${r.engine} | ${f(r.bareP50, 3)} | ${f(r.rbenchP50, 3)} | ${(r.ratio * 100).toFixed(1)} % |`);
+  out.push(`| LanceDB ivf_hnsw_sq, ef ${lance.overhead.search.ef}, k 10 (search given the query vector; bare: a LanceDB query call) | ${f(lance.overhead.bareMs.p50, 3)} | ${f(lance.overhead.rbenchMs.p50, 3)} | ${(lance.overhead.ratio * 100).toFixed(1)} % |`);
   process.stdout.write(`${out.join('\n')}\n\n`);
-  process.stdout.write(`${JSON.stringify({ bench: 'engines', dataset: 'scifact', docs: ds.corpus.length, queries: queries.length, reps: REPS, engine: pgHnsw.engine, dense, pgExactVsMemRecall: pgExactVsMem, queryEmbedP50: qEmbed.p50, lexical, overhead })}\n`);
+  process.stdout.write(`${JSON.stringify({ bench: 'engines', dataset: 'scifact', docs: ds.corpus.length, queries: queries.length, reps: REPS, engine: pgHnsw.engine, lance: { engineVersion: lance.engineVersion, buildMs: lance.buildMs, flatP50: lance.flatLatencyMs.p50, overhead: lance.overhead }, dense, pgExactVsMemRecall: pgExactVsMem, queryEmbedP50: qEmbed.p50, lexical, overhead })}\n`);
 } finally {
   await bare.end().catch(() => undefined);
   store.close();

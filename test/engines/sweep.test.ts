@@ -28,7 +28,7 @@ it('runs the shipped engines sweep offline and reports pgvector\'s recall loss a
   const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')) as ResultsFile;
   const names = new Set(results.results.map((x) => x.retriever.name));
   const swept = [8, 16].flatMap((m) => [20, 40, 100].map((ef) => `pgvector-hnsw@m=${m},efSearch=${ef}`));
-  expect([...names]).toEqual(expect.arrayContaining([...swept, 'pgvector-exact', 'pgvector', 'pg-fts', 'bm25', 'hybrid-bm25-pgvector', 'hybrid-postgres']));
+  expect([...names]).toEqual(expect.arrayContaining([...swept, 'pgvector-exact', 'pgvector', 'pg-fts', 'lance-vec', 'lance-fts', 'lance-hybrid', 'bm25', 'hybrid-bm25-pgvector', 'hybrid-postgres']));
   expect(new Set(results.results.map((x) => x.reranker?.label ?? 'none'))).toEqual(new Set(['none', 'glove-maxsim']));
   const html = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
   const recalls = swept.map((name) => results.results.find((x) => x.retriever.name === name)!.annRecall!);
@@ -46,4 +46,9 @@ it('runs the shipped engines sweep offline and reports pgvector\'s recall loss a
     expect(row.engine).toMatchObject({ client: 'postgres', host: `127.0.0.1:${server.port}`, serverVersion: expect.stringMatching(/^18\./) });
     expect(row.latencyMs?.retrieve.p50).toBeGreaterThan(0);
   }
+  // LanceDB rows too, and its ANN index reports its recall.
+  for (const row of results.results.filter((x) => x.retriever.type === 'lancedb')) expect(row.engine).toMatchObject({ name: 'lancedb', version: '0.31.0' });
+  const lanceRecall = results.results.find((x) => x.retriever.name === 'lance-vec')!.annRecall!;
+  expect(lanceRecall).toBeGreaterThan(0.5);
+  expect(lanceRecall).toBeLessThanOrEqual(1);
 });
