@@ -121,3 +121,26 @@ describe('which to ship', () => {
     expect(rows[4].ci95).toBeUndefined(); // a stand-in has no quality
   });
 });
+
+describe('budgets from the smallest up', () => {
+  it('does not recommend, in a larger budget, what a smaller budget showed significantly below its best', () => {
+    // 6 queries. none (1 ms): 0.5; small (1.5 ms): 1 but 0.9 on q5; mid (60 ms): 0.8; big (50 ms): 1.
+    const rows = [
+      row('d/bm25/k10/none', Array(6).fill(0.5), 1),
+      row('d/bm25/k10/small', [1, 1, 1, 1, 1, 0.9], 1.5),
+      row('d/bm25/k10/big', Array(6).fill(1), 50),
+      row('d/bm25/k10/mid', Array(6).fill(0.8), 60),
+    ];
+    const x = config('decision: {budgetsMs: [100, 2]}\n');
+    const { decisions } = decide(rows, x.datasets, x.config, 'bm25');
+    expect(decisions.map((d) => d.budgetMs)).toEqual([2, 100, null]);
+    // Within 2 ms: best small; none vs small has six negative differences: exact p = 2 / 64, significant.
+    expect(decisions[0].recommended?.id).toBe('d/bm25/k10/small');
+    // Within 100 ms the best is big; Holm over three candidates leaves none at 3 * 2/64 = 0.094 (not
+    // significant on its own), but none was shown below the best within 2 ms: small is recommended.
+    const d = decisions[1];
+    expect(d.best?.id).toBe('d/bm25/k10/big');
+    expect(d.recommended?.id).toBe('d/bm25/k10/small');
+    expect(d.reason).toMatch(/; 1 cheaper one was shown significantly below the best within a smaller budget\./);
+  });
+});

@@ -97,7 +97,11 @@ export function decide(rows: readonly ResultRow[], plans: readonly DatasetPlan[]
     const baseline = statistics.baselines[p.label];
     const standIns = standInRows.filter((r) => r.dataset === p.label);
     const tests = new PairTests(config.statistics);
-    for (const budget of [...config.decision.budgetsMs, null]) decisions.push(decideBudget(qcs, standIns, p.label, metric, budget, config, baseline, tests));
+    // Budgets from the smallest up: a configuration shown significantly below the best within a smaller budget
+    // fits every larger one too, and is not recommended there either (the evidence does not go away).
+    const shownBelow = new Set<string>();
+    const budgets = [...[...config.decision.budgetsMs].sort((a, b) => a - b), null];
+    for (const budget of budgets) decisions.push(decideBudget(qcs, standIns, p.label, metric, budget, config, baseline, tests, shownBelow));
   }
   return { statistics, selection, decisions };
 }
@@ -203,7 +207,7 @@ function pick(q: QualityConfig, metric: string, stat: 'p50' | 'p95'): DecisionPi
 }
 
 /** Best and recommended configuration within one budget (see the module comment). */
-function decideBudget(qcs: readonly QualityConfig[], standIns: readonly ResultRow[], dataset: string, metric: string, budget: number | null, config: Config, baseline: string | undefined, tests: PairTests): Decision {
+function decideBudget(qcs: readonly QualityConfig[], standIns: readonly ResultRow[], dataset: string, metric: string, budget: number | null, config: Config, baseline: string | undefined, tests: PairTests, shownBelow: Set<string>): Decision {
   const stat = config.decision.latency;
   const fits = (ms: number) => budget === null || ms <= budget;
   const within = qcs.filter((q) => fits(q.cost[stat].ms)).sort(better(metric, (q) => q.metrics[metric]));
@@ -219,11 +223,15 @@ function decideBudget(qcs: readonly QualityConfig[], standIns: readonly ResultRo
   const adjusted = adjustPValues(Float64Array.from(others.map((o) => o.p)), 'holm');
   const vsBest = new Map(others.map((o, i) => [o.q.id, { delta: o.delta, pAdjusted: adjusted[i] }]));
   const below = new Set(others.filter((o) => vsBest.get(o.q.id)!.pAdjusted <= config.statistics.alpha && o.delta < 0).map((o) => o.q.id));
+  const carried = new Set([...shownBelow].filter((id) => id !== best.id && within.some((q) => q.id === id) && !below.has(id)));
+  for (const id of carried) below.add(id);
+  for (const id of below) shownBelow.add(id);
   const cost = (q: QualityConfig) => (budget === null && !Number.isFinite(q.cost[stat].ms) ? 0 : q.cost[stat].ms);
   const rec = within.filter((q) => !below.has(q.id)).sort((a, b) => cost(a) - cost(b) || b.metrics[metric] - a.metrics[metric] || compareCodePoints(a.id, b.id))[0];
   const recommended = { ...pick(rec, metric, stat), vsBest: vsBest.get(rec.id) ?? { delta: 0, pAdjusted: null } };
   const cheaper = within.filter((q) => cost(q) < cost(rec)).length;
-  return { ...base, best: pick(best, metric, stat), recommended, reason: reasonFor(recommended, pick(best, metric, stat), within.length, cheaper, budget, stat, metric, baseline, cheapStandIns) };
+  const cheaperCarried = within.filter((q) => cost(q) < cost(rec) && carried.has(q.id)).length;
+  return { ...base, best: pick(best, metric, stat), recommended, reason: reasonFor(recommended, pick(best, metric, stat), within.length, cheaper, cheaperCarried, budget, stat, metric, baseline, cheapStandIns) };
 }
 
 /**
@@ -268,12 +276,12 @@ function reasonNone(budget: number | null, stat: string, standIns: Decision['sta
   return standIns.length > 0 ? `${head}${standInText(standIns, budget).replace(' Also within budget, as architecture stand-ins:', ' Only architecture stand-ins fit:')}` : head;
 }
 
-function reasonFor(rec: DecisionPick & { vsBest: { delta: number; pAdjusted: number | null } }, best: DecisionPick, n: number, cheaper: number, budget: number | null, stat: string, metric: string, baseline: string | undefined, standIns: Decision['standIns']): string {
+function reasonFor(rec: DecisionPick & { vsBest: { delta: number; pAdjusted: number | null } }, best: DecisionPick, n: number, cheaper: number, cheaperCarried: number, budget: number | null, stat: string, metric: string, baseline: string | undefined, standIns: Decision['standIns']): string {
   const cost = Number.isFinite(rec.latencyMs) ? ` (${ms(rec.latencyMs)} ms ${stat}${rec.batchSize !== null ? `, batch ${rec.batchSize}` : ''})` : '';
   const why =
     rec.id === best.id
-      ? `${rec.id} has the best ${metric} ${budgetText(budget, stat)}${cost}${cheaper > 0 ? `; each of the ${cheaper} cheaper configurations is significantly below it` : n > 1 ? ' and is also the cheapest there' : ''}.`
-      : `${rec.id} is the cheapest configuration ${budgetText(budget, stat)}${cost} whose ${metric} is not significantly below the best there, ${best.id} (Δ ${signed(rec.vsBest.delta)}, Holm-adjusted p ${pv(rec.vsBest.pAdjusted)}).`;
+      ? `${rec.id} has the best ${metric} ${budgetText(budget, stat)}${cost}${cheaper > 0 ? `; each of the ${cheaper} cheaper configurations is significantly below it${cheaperCarried > 0 ? ` (${cheaperCarried} of them shown below the best within a smaller budget)` : ''}` : n > 1 ? ' and is also the cheapest there' : ''}.`
+      : `${rec.id} is the cheapest configuration ${budgetText(budget, stat)}${cost} whose ${metric} is not significantly below the best there, ${best.id} (Δ ${signed(rec.vsBest.delta)}, Holm-adjusted p ${pv(rec.vsBest.pAdjusted)})${cheaperCarried > 0 ? `; ${cheaperCarried} cheaper ${cheaperCarried === 1 ? 'one was' : 'ones were'} shown significantly below the best within a smaller budget` : ''}.`;
   const vs = rec.vsBaseline;
   const against =
     rec.id === baseline
