@@ -10,8 +10,8 @@
  * `npm ci` (this checkout is installed already). `$RBENCH_MODELS` points at the test models folder so the
  * GloVe models are not converted again; npm runs offline, so `npx rbench` can only be this package's bin.
  *
- * The shard and merge jobs are checked for their shape (matrix of 3, `--shard i/3`, a merge job that needs
- * them and gates the merged results).
+ * The shard and merge jobs are checked for their shape, then run the same way: each shard's `run:` steps with
+ * its matrix value, then the merge job's (merge and gate) against the committed baseline.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -38,6 +38,45 @@ const wf = workflow.parse(parse(fs.readFileSync(WORKFLOW, 'utf8')));
 /** The steps the test runs: every `run:` step but the install. */
 function runnable(steps: Step[]): Step[] {
   return steps.filter((s) => s.run !== undefined && s.run.trim() !== 'npm ci');
+}
+
+/** A folder laid out like a team's repository with rbench installed, and the environment GitHub's runner gives. */
+function teamRepo(dir: string): NodeJS.ProcessEnv {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'team-project', private: true, dependencies: { rbench: `file:${ROOT}` } }, null, 2)}\n`);
+  fs.mkdirSync(path.join(dir, 'node_modules', '.bin'), { recursive: true });
+  fs.symlinkSync(ROOT, path.join(dir, 'node_modules', 'rbench'));
+  fs.symlinkSync(path.join(ROOT, 'bin', 'rbench.js'), path.join(dir, 'node_modules', '.bin', 'rbench'));
+  fs.symlinkSync(path.join(ROOT, 'configs'), path.join(dir, 'configs'));
+  const summary = path.join(dir, 'step-summary.md');
+  fs.writeFileSync(summary, '');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...wf.env,
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_STEP_SUMMARY: summary,
+    RBENCH_MODELS: MODELS,
+    npm_config_offline: 'true',
+    npm_config_update_notifier: 'false',
+  };
+  delete env.RBENCH_CACHE;
+  return env;
+}
+
+/** Runs steps as GitHub's runner does (bash -eo pipefail; after a failure only `if: always()` steps); returns the logs. */
+function runSteps(steps: Step[], cwd: string, env: NodeJS.ProcessEnv, matrix: Record<string, string> = {}): string {
+  let failed = false;
+  const logs: string[] = [];
+  for (const s of steps) {
+    if (failed && s.if !== 'always()') continue;
+    const script = s.run!.replace(/\$\{\{ *matrix\.(\w+) *\}\}/g, (_, k: string) => matrix[k]);
+    const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], { cwd, env, encoding: 'utf8', timeout: 300_000 });
+    logs.push(`$ ${script.trim()}\n${r.stdout}${r.stderr}`);
+    expect(r.status, logs.join('\n')).toBe(0);
+    failed ||= r.status !== 0;
+  }
+  return logs.join('\n');
 }
 
 describe('configs/ci/github-actions.yml', () => {
@@ -67,36 +106,11 @@ describe('configs/ci/github-actions.yml', () => {
   });
 
   it("the gate job's commands pass here against the committed baseline, and write gate.md (to the step summary) and gate.junit.xml", () => {
-    fs.writeFileSync(path.join(tmp, 'package.json'), `${JSON.stringify({ name: 'team-project', private: true, dependencies: { rbench: `file:${ROOT}` } }, null, 2)}\n`);
-    fs.mkdirSync(path.join(tmp, 'node_modules', '.bin'), { recursive: true });
-    fs.symlinkSync(ROOT, path.join(tmp, 'node_modules', 'rbench'));
-    fs.symlinkSync(path.join(ROOT, 'bin', 'rbench.js'), path.join(tmp, 'node_modules', '.bin', 'rbench'));
-    fs.symlinkSync(path.join(ROOT, 'configs'), path.join(tmp, 'configs'));
-    const summary = path.join(tmp, 'step-summary.md');
-    fs.writeFileSync(summary, '');
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...wf.env,
-      CI: 'true',
-      GITHUB_ACTIONS: 'true',
-      GITHUB_STEP_SUMMARY: summary,
-      RBENCH_MODELS: MODELS,
-      npm_config_offline: 'true',
-      npm_config_update_notifier: 'false',
-    };
-    delete env.RBENCH_CACHE;
+    const env = teamRepo(tmp);
+    const summary = env.GITHUB_STEP_SUMMARY!;
     const steps = runnable(wf.jobs.gate.steps);
     expect(steps.length).toBeGreaterThanOrEqual(2);
-    let failed = false;
-    const logs: string[] = [];
-    for (const s of steps) {
-      if (failed && s.if !== 'always()') continue;
-      const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', s.run!], { cwd: tmp, env, encoding: 'utf8', timeout: 300_000 });
-      logs.push(`$ ${s.run!.trim()}\n${r.stdout}${r.stderr}`);
-      expect(r.status, logs.join('\n')).toBe(0);
-      failed ||= r.status !== 0;
-    }
-    const all = logs.join('\n');
+    const all = runSteps(steps, tmp, env);
     // Quality: the same code on the same data gives the baseline's numbers exactly. Latency: compared when this
     // machine is the baseline's kind (it was made on one), SKIPPED with the reason otherwise.
     expect(all).toMatch(/^gate: 60 checks, 0 FAIL, \d+ OKish, \d+ OK, (0|12) SKIPPED$/m);
@@ -108,5 +122,16 @@ describe('configs/ci/github-actions.yml', () => {
     expect(xml).toMatch(/<testsuite name="rbench gate: tech-qa" tests="60" failures="0" errors="0" skipped="(0|12)"/);
     // The report the upload step would upload.
     expect(fs.existsSync(path.join(tmp, 'reports', 'ci', 'results.json'))).toBe(true);
+  });
+
+  it('the shard jobs and the merge job pass here: three parts, merged, gated against the committed baseline', () => {
+    const repo = path.join(tmp, 'sharded');
+    const env = teamRepo(repo);
+    for (const shard of ['1', '2', '3']) runSteps(runnable(wf.jobs.shards.steps), repo, env, { shard });
+    // The download step puts each shard's artifact in shards/<n>, where the shard jobs wrote them.
+    const all = runSteps(runnable(wf.jobs.merge.steps), repo, env);
+    expect(all).toMatch(/^rbench: merged 3 shards of ci: \d+ configurations$/m);
+    expect(all).toMatch(/^gate: 60 checks, 0 FAIL, /m);
+    expect(fs.readFileSync(path.join(repo, 'merged', 'gate.md'), 'utf8')).toMatch(/^## rbench gate: passed$/m);
   });
 });
