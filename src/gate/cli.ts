@@ -7,7 +7,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeAtomic } from '../experiment/results.js';
 import { ensureWritableDir } from '../paths.js';
-import type { CompareFormat, CorrectionName, TestName } from '../stats/choices.js';
+import type { CompareFormat, StatisticsOptions } from '../stats/choices.js';
 import { compareResults } from './compare-results.js';
 import { formatResultsCompare } from './format-compare.js';
 import { formatGateJUnit, formatGateMarkdown, formatGateTable } from './format-gate.js';
@@ -16,17 +16,11 @@ import { matchResults } from './match.js';
 import { loadResults, type LoadedResults } from './results-file.js';
 import { loadRules, type GateRules } from './rules.js';
 
-export interface CompareResultsArgs {
+export interface CompareResultsArgs extends StatisticsOptions {
   files: string[];
   /** Default: every metric both files report. */
   metrics?: string[];
   intersect: boolean;
-  test: TestName;
-  correction: CorrectionName;
-  alpha: number;
-  permutations: number;
-  bootstrap: number;
-  seed: number;
   format: CompareFormat;
 }
 

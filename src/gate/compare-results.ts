@@ -15,18 +15,11 @@
 import { UsageError } from '../errors.js';
 import { adjustPValues } from '../stats/corrections.js';
 import { compareSystems, type MetricSummary } from '../stats/compare.js';
-import { COMPARE_DEFAULTS, type CorrectionName, type TestName } from '../stats/choices.js';
+import { COMPARE_DEFAULTS, type CorrectionName, type StatisticsOptions, type TestName } from '../stats/choices.js';
 import { matchNotes, type LeftOut, type Matched, type QualityPair } from './match.js';
 import type { LoadedResults } from './results-file.js';
 
-export interface PairStatsOptions {
-  test: TestName;
-  correction: CorrectionName;
-  alpha: number;
-  permutations: number;
-  bootstrap: number;
-  seed: number;
-}
+export type PairStatsOptions = StatisticsOptions;
 
 export const PAIR_STATS_DEFAULTS: PairStatsOptions = {
   test: COMPARE_DEFAULTS.test,

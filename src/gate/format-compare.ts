@@ -7,6 +7,7 @@
 import type { CompareFormat } from '../stats/choices.js';
 import { PAIRED_TESTS } from '../stats/compare.js';
 import { CORRECTIONS } from '../stats/corrections.js';
+import { align, exactnessLine } from '../stats/format.js';
 import type { FileInfo, ResultsComparison, ResultsCompareReport } from './compare-results.js';
 
 const fixed = (x: number): string => x.toFixed(4);
@@ -38,22 +39,8 @@ function preamble(report: ResultsCompareReport): string[] {
     `${PAIRED_TESTS[report.test].label} of current against baseline, configuration by configuration over every query both scored; ${CORRECTIONS[report.correction].label} correction over each dataset's matched configurations, per metric; alpha ${report.alpha}.`,
     `95% percentile bootstrap intervals (${report.bootstrap.toLocaleString('en-US')} resamples); seed ${report.seed}.`,
   ];
-  if (report.test === 'randomization') {
-    const exact = report.comparisons.filter((c) => c.pRandomizationExact).length;
-    const n = report.comparisons.length;
-    lines.push(
-      exact === n
-        ? 'Randomization p-values exact (every sign pattern enumerated).'
-        : `Randomization p-values exact for ${exact} of ${n} comparisons; the others from ${report.permutations.toLocaleString('en-US')} random sign patterns.`,
-    );
-  }
+  if (report.test === 'randomization') lines.push(exactnessLine(report.comparisons, report.permutations));
   return lines;
-}
-
-function align(rows: string[][]): string[] {
-  const cols = Math.max(...rows.map((r) => r.length));
-  const widths = Array.from({ length: cols }, (_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd());
 }
 
 /** Plain text: the preamble, then per dataset and metric one row per configuration. */

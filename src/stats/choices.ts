@@ -33,3 +33,13 @@ export const COMPARE_DEFAULTS = {
   seed: number;
   format: CompareFormat;
 };
+
+/** The settings every paired comparison takes (`rbench compare`, the results-file form, the gate). */
+export interface StatisticsOptions {
+  test: TestName;
+  correction: CorrectionName;
+  alpha: number;
+  permutations: number;
+  bootstrap: number;
+  seed: number;
+}

@@ -4,23 +4,17 @@
  * stderr, as `rbench eval` does, so stdout stays parseable.
  */
 import { UsageError } from '../errors.js';
-import type { CompareFormat, CorrectionName, TestName } from './choices.js';
+import type { CompareFormat, StatisticsOptions } from './choices.js';
 import { compareSystems, resolveBaseline } from './compare.js';
 import { formatCompare } from './format.js';
 import { scoreTrecRuns, type TrecRunCoverage } from './trec.js';
 
-export interface CompareTrecArgs {
+export interface CompareTrecArgs extends StatisticsOptions {
   qrels: string;
   runs: string[];
   metrics: string[];
   /** A run's name or 1-based position; default the first run. */
   baseline?: string;
-  test: TestName;
-  correction: CorrectionName;
-  alpha: number;
-  permutations: number;
-  bootstrap: number;
-  seed: number;
   format: CompareFormat;
 }
 

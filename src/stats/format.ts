@@ -33,19 +33,21 @@ function preamble(report: CompareReport): string[] {
     `${report.queries} queries; baseline ${report.baseline}; ${PAIRED_TESTS[report.test].label}, ${CORRECTIONS[report.correction].label} correction over each metric's ${report.runs.length - 1} comparison${report.runs.length === 2 ? '' : 's'}; alpha ${report.alpha}.`,
     `95% percentile bootstrap intervals (${report.bootstrap.toLocaleString('en-US')} resamples); seed ${report.seed}.`,
   ];
-  if (report.test === 'randomization') {
-    const exact = report.comparisons.filter((c) => c.pRandomizationExact).length;
-    const n = report.comparisons.length;
-    lines.push(
-      exact === n
-        ? 'Randomization p-values exact (every sign pattern enumerated).'
-        : `Randomization p-values exact for ${exact} of ${n} comparisons; the others from ${report.permutations.toLocaleString('en-US')} random sign patterns.`,
-    );
-  }
+  if (report.test === 'randomization') lines.push(exactnessLine(report.comparisons, report.permutations));
   return lines;
 }
 
-function align(rows: string[][]): string[] {
+/** How the randomization p-values were computed: exact for how many comparisons, Monte Carlo for the rest. */
+export function exactnessLine(comparisons: readonly { pRandomizationExact: boolean }[], permutations: number): string {
+  const exact = comparisons.filter((c) => c.pRandomizationExact).length;
+  const n = comparisons.length;
+  return exact === n
+    ? 'Randomization p-values exact (every sign pattern enumerated).'
+    : `Randomization p-values exact for ${exact} of ${n} comparisons; the others from ${permutations.toLocaleString('en-US')} random sign patterns.`;
+}
+
+/** Columns aligned with two spaces: the first left-aligned, the others right-aligned. */
+export function align(rows: string[][]): string[] {
   const cols = Math.max(...rows.map((r) => r.length));
   const widths = Array.from({ length: cols }, (_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd());
