@@ -7,9 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import leven from 'leven';
-import { LineCounter, parseDocument, isMap, isNode, isScalar } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { parseLined } from '../yaml-lines.js';
 import { canonicalJson } from '../canonical.js';
 import { defaultName as defaultDatasetName } from '../data/beir.js';
 import { datasetSpecSchema } from '../data/datasets.js';
@@ -279,33 +279,12 @@ class Problems {
 }
 
 export function parseConfig(text: string, file: string): ExpandedConfig {
-  const lineCounter = new LineCounter();
-  // YAML is a superset of JSON, so one parser serves both and gives line numbers for both.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const kind = file.endsWith('.json') ? 'JSON' : 'YAML';
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((err) => ({ line: lineCounter.linePos(err.pos[0]).line, key: '', message: `invalid ${kind}: ${err.message.split('\n')[0]}. Fix the syntax at that line.` }));
-    throw new ConfigError(file, problems);
-  }
-  const raw: unknown = doc.toJS();
+  const doc = parseLined(text, file);
+  if ('syntax' in doc) throw new ConfigError(file, doc.syntax);
+  const { raw, lineOf, keyLineOf } = doc;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new UsageError('the config must be a mapping with keys name, datasets, retrievers, candidates, ...', { file, hint: 'See configs/quickstart.yaml for an example.' });
   }
-  /** The line of the deepest node of `p` that exists (a key's own line for keys, the value's otherwise). */
-  const lineOf = (p: readonly PropertyKey[]): number | undefined => {
-    for (let n = p.length; n >= 0; n--) {
-      const node = doc.getIn(p.slice(0, n) as (string | number)[], true);
-      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-    }
-    return undefined;
-  };
-  /** The line where a key of a mapping is written (the value's line can be another for block values). */
-  const keyLineOf = (parent: readonly PropertyKey[], key: string): number | undefined => {
-    const map = doc.getIn(parent as (string | number)[], true);
-    const pair = isMap(map) ? map.items.find((it) => isScalar(it.key) && it.key.value === key) : undefined;
-    const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
-    return range ? lineCounter.linePos(range[0]).line : lineOf([...parent, key]);
-  };
   const problems = new Problems(file, lineOf);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {

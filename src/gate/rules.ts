@@ -19,9 +19,9 @@
  *   statistics: { seed: 42, bootstrap: 10000, permutations: 100000 }
  */
 import fs from 'node:fs';
-import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { parseLined } from '../yaml-lines.js';
 import { nearest } from '../experiment/config.js';
 import { COMPARE_DEFAULTS } from '../stats/choices.js';
 
@@ -127,29 +127,10 @@ export function rulesError(file: string, problems: readonly Problem[]): UsageErr
 
 /** Parses rules text (YAML or JSON); `file` names it in errors. */
 export function parseRules(text: string, file: string): GateRules {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw rulesError(
-      file,
-      doc.errors.map((e) => ({ line: lineCounter.linePos(e.pos[0]).line, key: '', message: `invalid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${e.message.split('\n')[0]}. Fix the syntax at that line.` })),
-    );
-  }
-  const raw: unknown = doc.toJS();
+  const doc = parseLined(text, file);
+  if ('syntax' in doc) throw rulesError(file, doc.syntax);
+  const { raw, lineOf, keyLineOf } = doc;
   if (raw === null || raw === undefined) return { ...DEFAULT_RULES, file };
-  const lineOf = (p: readonly PropertyKey[]): number | undefined => {
-    for (let n = p.length; n >= 0; n--) {
-      const node = doc.getIn(p.slice(0, n) as (string | number)[], true);
-      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-    }
-    return undefined;
-  };
-  const keyLineOf = (parent: readonly PropertyKey[], key: string): number | undefined => {
-    const map = doc.getIn(parent as (string | number)[], true);
-    const pair = isMap(map) ? map.items.find((it) => isScalar(it.key) && it.key.value === key) : undefined;
-    const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
-    return range ? lineCounter.linePos(range[0]).line : lineOf([...parent, key]);
-  };
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new UsageError('the gate rules must be a mapping with keys among configurations, defaults, metrics, latency, statistics.', { file, hint: 'See configs/ci/gate.yaml for an example.' });
   }
