@@ -50,7 +50,7 @@ export async function mergeCommandImpl(dirs: readonly string[], out: string): Pr
   const rel = (p: string) => path.relative(process.cwd(), p) || '.';
   const lines = [
     `rbench: merged ${merged.results.shards?.length} shards of ${merged.results.experiment}: ${merged.results.results.length} configurations`,
-    `  results: ${rel(merged.resultsFile)}${merged.reportFile ? `; report: ${rel(merged.reportFile)}` : ''}`,
+    `  results: ${rel(merged.resultsFile)}${merged.reportFile ? `; report: ${rel(merged.reportFile)}; for a pull request: ${rel(path.join(path.dirname(merged.reportFile), 'summary.md'))}` : ''}`,
     ...(merged.results.latencyNote ? [`  note: ${merged.results.latencyNote}`] : []),
     ...decisionLines(merged.results),
   ];
@@ -70,7 +70,7 @@ function summaryLines(outcome: RunOutcome, resume = false): string[] {
       `; from cache: ${w.rerankPairsFromCache} pairs${resume ? `, ${w.timingBlocksResumed} timing blocks` : ''}`,
     `  results: ${rel(outcome.resultsFile)}, ${rel(path.join(outcome.outDir, 'results.csv'))}, runs in ${rel(path.join(outcome.outDir, 'runs'))}/`,
   ];
-  if (outcome.reportFile) lines.push(`  report:  ${rel(outcome.reportFile)}`);
+  if (outcome.reportFile) lines.push(`  report:  ${rel(outcome.reportFile)}; for a pull request: ${rel(path.join(path.dirname(outcome.reportFile), 'summary.md'))}`);
   return lines;
 }
 
