@@ -12,6 +12,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import pg from 'pg';
+import { readRun } from '../../src/data/trec.js';
+import type { Run } from '../../src/data/types.js';
 import { parseConfig } from '../../src/experiment/config.js';
 import { runExperiment } from '../../src/experiment/execute.js';
 import type { ResultsFile } from '../../src/experiment/results.js';
@@ -69,6 +71,13 @@ export async function runConfig(text: string, dir: string, name: string, cache =
   const out = path.join(dir, `out-${name}`);
   const { results } = await runExperiment(parseConfig(text, file), { outDir: out, cache, quiet: true });
   return { results, out };
+}
+
+/** The TREC run a retriever's (first) result row wrote, read back from the path the row records. */
+export async function runOf(r: { results: ResultsFile; out: string }, retriever: string): Promise<Run> {
+  const row = r.results.results.find((x) => x.retriever.name === retriever);
+  if (!row?.run) throw new Error(`no run written for retriever ${retriever} in ${r.out}`);
+  return readRun(path.join(r.out, row.run));
 }
 
 /** `node bin/rbench.js ARGS` in a child process (asynchronous: the test's server keeps serving meanwhile). */

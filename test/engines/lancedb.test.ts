@@ -15,39 +15,34 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trecOrder } from '../../src/data/order.js';
 import { loadDataset } from '../../src/data/datasets.js';
 import type { Dataset, ScoredDoc } from '../../src/data/types.js';
 import { Components } from '../../src/experiment/components.js';
 import { parseConfig, type RetrieverVariant } from '../../src/experiment/config.js';
-import { runExperiment } from '../../src/experiment/execute.js';
 import { Progress } from '../../src/experiment/progress.js';
 import type { ResultsFile } from '../../src/experiment/results.js';
 import { cleanMessage, corpusHash, defaultSubVectors, resolveIndex, topK, whereOf, withTimeout } from '../../src/retrieval/engines/lancedb.js';
 import { UsageError } from '../../src/errors.js';
 import { Store } from '../../src/store/store.js';
 import { errorOf } from '../helpers/errors.js';
+import { MODELS, ROOT, runConfig, runOf, useTestModels } from './helpers.js';
 
 // As rbench's loader does: LanceDB's own warnings (deprecations, index statistics) off the test output.
 process.env.LANCEDB_LOG ??= 'error';
 const lancedb = await import('@lancedb/lancedb');
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const MODELS = process.env.RBENCH_TEST_MODELS ?? path.join(os.tmpdir(), 'rbench-test-models');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rbench-lancedb-'));
-let savedModels: string | undefined;
+let models: { restore(): void };
 let ds: Dataset;
 
 beforeAll(async () => {
-  savedModels = process.env.RBENCH_MODELS;
-  process.env.RBENCH_MODELS = MODELS;
+  models = useTestModels();
   ds = await loadDataset('tech-qa');
 });
 afterAll(() => {
-  if (savedModels === undefined) delete process.env.RBENCH_MODELS;
-  else process.env.RBENCH_MODELS = savedModels;
+  models.restore();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -65,31 +60,7 @@ latency: { skip: true }
 `;
 }
 
-async function run(text: string, name: string, cache = 'cache'): Promise<{ results: ResultsFile; out: string }> {
-  const file = path.join(tmp, `${name}.yaml`);
-  fs.writeFileSync(file, text);
-  const out = path.join(tmp, `out-${name}`);
-  const { results } = await runExperiment(parseConfig(text, file), { outDir: out, cache: path.join(tmp, cache), quiet: true });
-  return { results, out };
-}
-
-/** A TREC run file read back: query -> documents in file order. */
-function readRun(file: string): Map<string, ScoredDoc[]> {
-  const out = new Map<string, ScoredDoc[]>();
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    const [q, , id, , score] = line.split(/\s+/);
-    if (!out.has(q)) out.set(q, []);
-    out.get(q)!.push({ id, score: Number(score) });
-  }
-  return out;
-}
-
-function runOf(r: { results: ResultsFile; out: string }, retriever: string): Map<string, ScoredDoc[]> {
-  const row = r.results.results.find((x) => x.retriever.name === retriever);
-  expect(row?.run, retriever).toBeTruthy();
-  return readRun(path.join(r.out, row!.run!));
-}
+const run = (text: string, name: string, cache = 'cache'): Promise<{ results: ResultsFile; out: string }> => runConfig(text, tmp, name, path.join(tmp, cache));
 
 /** Components over tech-qa for a config's retrievers (direct access to the built retriever and embedder). */
 function components(text: string, deepest: number, cacheDir = 'cache'): { comps: Components; variants: RetrieverVariant[]; store: Store } {
@@ -111,9 +82,9 @@ describe('vector search', () => {
       ),
       'flat',
     );
-    const exact = runOf(r, 'glove');
-    const dot = runOf(r, 'lance-dot');
-    const cos = runOf(r, 'lance-cos');
+    const exact = await runOf(r, 'glove');
+    const dot = await runOf(r, 'lance-dot');
+    const cos = await runOf(r, 'lance-cos');
     expect(exact.size).toBe(84);
     let zeroQueries = 0;
     for (const [q, want] of exact) {
@@ -150,7 +121,7 @@ describe('full-text and hybrid search', () => {
     const uri = path.join(tmp, 'db-fts');
     const text = config(`  - { name: fts, type: lancedb, mode: fts, uri: ${JSON.stringify(uri)}, table: fts_t }\n  - { name: bm25, type: bm25 }`);
     const r = await run(text, 'fts');
-    const ours = runOf(r, 'fts');
+    const ours = await runOf(r, 'fts');
     const db = await lancedb.connect(uri);
     const tbl = await db.openTable('fts_t');
     let compared = 0;

@@ -5,11 +5,9 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Run } from '../../src/data/types.js';
-import { readRun } from '../../src/data/trec.js';
 import type { ResultsFile } from '../../src/experiment/results.js';
 import { annRecall } from '../../src/retrieval/vector/hnsw.js';
-import { runConfig, startServer, tempDir, useTestModels, type TestServer } from './helpers.js';
+import { runConfig, runOf, startServer, tempDir, useTestModels, type TestServer } from './helpers.js';
 
 let server: TestServer;
 const tmp = tempDir('rbench-pgvector-');
@@ -56,7 +54,6 @@ metrics: [ndcg@10, recall@20, map]
 latency: { skip: true }
 `;
 
-const runOf = (out: string, name: string): Promise<Run> => readRun(path.join(out, 'runs', 'tech-qa', name, 'k20', 'none.trec'));
 const rowOf = (r: ResultsFile, name: string) => r.results.find((x) => x.retriever.name === name)!;
 
 describe('pgvector through a Postgres server', () => {
@@ -66,9 +63,9 @@ describe('pgvector through a Postgres server', () => {
   });
 
   it("exact search ranks as rbench's in-memory exact search, up to float4 rounding of near-ties", async () => {
-    const mem = await runOf(first.out, 'mem');
+    const mem = await runOf(first, 'mem');
     for (const name of ['pg-exact', 'pg-exact-ip']) {
-      const pgRun = await runOf(first.out, name);
+      const pgRun = await runOf(first, name);
       expect([...pgRun.keys()].sort()).toEqual([...mem.keys()].sort());
       let positions = 0;
       let differing = 0;
@@ -101,7 +98,7 @@ describe('pgvector through a Postgres server', () => {
     expect(row.annRecall).toBeGreaterThan(0.8);
     expect(row.annRecall).toBeLessThan(1);
     // The same figure from the TREC runs of the two retrievers (both 20 deep, the deepest count).
-    expect(row.annRecall).toBeCloseTo(annRecall(await runOf(first.out, 'pg-exact'), await runOf(first.out, 'pg-hnsw'), 20), 12);
+    expect(row.annRecall).toBeCloseTo(annRecall(await runOf(first, 'pg-exact'), await runOf(first, 'pg-hnsw'), 20), 12);
     // Postgres searched with the HNSW index (checked with EXPLAIN when built), recorded with the engine's version.
     const engine = row.engine as Record<string, unknown>;
     expect(engine).toMatchObject({ engine: 'pgvector', client: 'postgres', host: `127.0.0.1:${server.port}`, database: 'postgres', vector: expect.stringMatching(/^0\.8\./) });
@@ -132,14 +129,14 @@ describe('pgvector through a Postgres server', () => {
   it('in-process PGlite (no server) gives the same exact runs as the server; HNSW graphs are random per build', async () => {
     const embedded = await runConfig(config('pglite:memory'), tmp.dir, 'embedded', path.join(tmp.dir, 'cache-embedded'));
     for (const name of ['pg-exact', 'pg-exact-ip']) {
-      expect(await runOf(embedded.out, name)).toEqual(await runOf(first.out, name));
+      expect(await runOf(embedded, name)).toEqual(await runOf(first, name));
       expect(rowOf(embedded.results, name).metrics).toEqual(rowOf(first.results, name).metrics);
     }
     // pgvector draws each node's HNSW level from Postgres' global random generator, seeded per backend: two
     // builds of one table give two graphs, so approximate lists may differ; each is measured against exact search.
     const hnsw = rowOf(embedded.results, 'pg-hnsw');
     expect(hnsw.annRecall).toBeGreaterThan(0.8);
-    expect(hnsw.annRecall).toBeCloseTo(annRecall(await runOf(embedded.out, 'pg-exact'), await runOf(embedded.out, 'pg-hnsw'), 20), 12);
+    expect(hnsw.annRecall).toBeCloseTo(annRecall(await runOf(embedded, 'pg-exact'), await runOf(embedded, 'pg-hnsw'), 20), 12);
     expect(hnsw.engine).toMatchObject({ client: 'pglite', host: 'in-process', database: 'memory' });
   });
 });

@@ -6,10 +6,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/datasets.js';
 import { sortTrec } from '../../src/data/order.js';
-import { readRun } from '../../src/data/trec.js';
 import type { Dataset, Run } from '../../src/data/types.js';
 import type { ResultsFile } from '../../src/experiment/results.js';
-import { runConfig, startServer, tempDir, useTestModels, type TestServer } from './helpers.js';
+import { runConfig, runOf, startServer, tempDir, useTestModels, type TestServer } from './helpers.js';
 
 let server: TestServer;
 let ds: Dataset;
@@ -49,7 +48,6 @@ metrics: [ndcg@10, recall@30]
 latency: { skip: true }
 `;
 
-const runOf = (out: string, name: string): Promise<Run> => readRun(path.join(out, 'runs', 'tech-qa', name, 'k30', 'none.trec'));
 
 describe('postgres-fts', () => {
   let first: { results: ResultsFile; out: string };
@@ -60,9 +58,9 @@ describe('postgres-fts', () => {
   it('loads title + " " + text and ranks as ts_rank_cd does in SQL written out by hand, ties by id descending', async () => {
     const [row] = await server.sql<{ body: string }>('SELECT body FROM rbench_tech_qa_fts_english WHERE id = $1', [ds.corpus[0].id]);
     expect(row.body).toBe(`${ds.corpus[0].title} ${ds.corpus[0].text}`);
-    const all = await runOf(first.out, 'fts');
-    const any = await runOf(first.out, 'fts-any');
-    const simple = await runOf(first.out, 'fts-simple-norm');
+    const all = await runOf(first, 'fts');
+    const any = await runOf(first, 'fts-any');
+    const simple = await runOf(first, 'fts-simple-norm');
     let ties = 0;
     for (const q of ds.queries.slice(0, 12)) {
       // Every document, its rank computed from the text (no stored tsvector, no index), sorted in JS.
@@ -89,7 +87,7 @@ describe('postgres-fts', () => {
 
   it('in-process PGlite gives the same runs as the server', async () => {
     const embedded = await runConfig(config('pglite:memory'), tmp.dir, 'embedded', path.join(tmp.dir, 'cache-embedded'));
-    for (const name of ['fts', 'fts-any', 'fts-simple-norm']) expect(await runOf(embedded.out, name)).toEqual(await runOf(first.out, name));
+    for (const name of ['fts', 'fts-any', 'fts-simple-norm']) expect(await runOf(embedded, name)).toEqual(await runOf(first, name));
     expect(embedded.results.results.find((r) => r.retriever.name === 'fts')!.engine).toMatchObject({ engine: 'postgres-fts', client: 'pglite', host: 'in-process' });
     expect(first.results.results.find((r) => r.retriever.name === 'fts')!.engine).toMatchObject({ engine: 'postgres-fts', client: 'postgres', host: `127.0.0.1:${server.port}`, version: expect.stringMatching(/^PostgreSQL 18/) });
   });
