@@ -7,9 +7,10 @@
  * image payload (`<img/src="x"/onerror="alert(1)">`, which an HTML parser reads as the same element). The
  * config cannot name a dataset or a retriever with `<`, but `rbench report` renders any results file: the
  * results are then rewritten so the dataset label and the retriever name carry the payloads too, and
- * re-rendered by `rbench report`. Without decisions in the results (older code), hand-made ones of the
- * results.json shapes are added from the run's own per-query values, so the wins/losses chart, the only place
- * query ids appear, is drawn.
+ * re-rendered by `rbench report`. The run's own decisions are replaced by hand-made ones of the results.json
+ * shapes, from the run's own per-query values, recommending k3 against the k5 baseline: the wins/losses chart,
+ * the only place query ids appear, is drawn only for a recommendation other than the baseline, and the run's
+ * own choice between k3 and k5 (equal cost, a few microseconds apart) is decided by timing noise.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -136,7 +137,7 @@ latency: { warmupQueries: 1, sampleQueries: 2, repetitions: 1 }
   const out = path.join(dir, 'run');
   rbench(['run', config, '--out', out, '--cache', path.join(dir, 'cache'), '--quiet']);
   const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')) as { results: Row[]; decisions?: unknown };
-  if (results.decisions === undefined) addDecisions(results, 'xssdata');
+  addDecisions(results, 'xssdata');
   const rewritten = JSON.stringify(results)
     .split('xssdata')
     .join(JSON.stringify(EVIL_LABEL).slice(1, -1))
