@@ -159,7 +159,8 @@ export interface Decision {
   best: DecisionPick | null;
   /**
    * The cheapest configuration within the budget whose quality is not significantly below the best (paired
-   * randomization test against the best, Holm across the candidates, α), with its comparison to the best.
+   * randomization test against the best, Holm over every other quality configuration of the dataset, those
+   * outside the budget at p = 1, α), with its comparison to the best.
    */
   recommended: (DecisionPick & { vsBest: { delta: number; pAdjusted: number | null } }) | null;
   /** One sentence: why this one. */

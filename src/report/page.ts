@@ -522,7 +522,7 @@ function decisionSection(results: ReportResults, views: readonly DatasetView[], 
 <h2>Decision: which configuration to ship</h2>
 ${
   any && first
-    ? html`<p class="note">Per latency budget: the <b>best</b> configuration whose fastest batch size fits, and the <b>recommended</b> one: the cheapest within the budget whose ${first.decisionMetric!.label} is not significantly below the best there (paired randomization test against the best, Holm across the candidates${stats ? `, α = ${stats.alpha}` : ''}). Means with 95 % bootstrap intervals${stats ? ` (${fmtInt(stats.bootstrap)} resamples)` : ''}; Δ vs the baseline: ${testText(stats)}; ▲/▼ significantly better/worse.</p>`
+    ? html`<p class="note">Per latency budget: the <b>best</b> configuration whose fastest batch size fits, and the <b>recommended</b> one: the cheapest within the budget whose ${first.decisionMetric!.label} is not significantly below the best there (paired randomization test against the best, Holm over every configuration of the dataset, those outside the budget counting as p = 1${stats ? `, α = ${stats.alpha}` : ''}). Means with 95 % bootstrap intervals${stats ? ` (${fmtInt(stats.bootstrap)} resamples)` : ''}; Δ vs the baseline: ${testText(stats)}; ▲/▼ significantly better/worse.</p>`
     : html`<p class="note">This results file has no decisions (written before rbench computed them, or no dataset has two configurations with quality): the best configuration of each dataset instead.</p>`
 }
 ${decided.map((v) => decisionBlock(v, svgs, stats, decided.length > 1))}
