@@ -13,7 +13,7 @@
  *   configuration is chosen on another split and scored on this one.
  * - **Which to ship.** Per latency budget: the best configuration within it, and the recommended one: the
  *   cheapest whose quality is not significantly below the best (paired randomization test against the best,
- *   Holm across the candidates), at its fastest batch size. The Holm family is the same size in every budget:
+ *   Holm-corrected), at its fastest batch size. The Holm family is the same size in every budget:
  *   every other quality configuration of the dataset, those outside the budget entering with p = 1. Which
  *   configurations fit a budget is decided by timings, and timings are noisy (one quick-start run timed
  *   hybrid/k30 at 13.7 ms p95 and hybrid/k50 at 6.4 ms); a family that shrank with them pushed BM25's adjusted
